@@ -124,3 +124,11 @@ export const marathonGroup: Rule<string> = (value) => {
   }
   return undefined;
 };
+
+/** A registry and/or path prefix: the image repository is `<prefix>/<service name>`. */
+export const imagePrefix: Rule<string> = (value) => {
+  if (value === '' || value.endsWith('/') || imageRepository(`${value}/x`) !== undefined) {
+    return 'be a registry host and/or path such as registry.example.com:5000/payments (lowercase, no tag, no trailing /)';
+  }
+  return undefined;
+};

@@ -134,7 +134,7 @@ export const INPUTS: readonly InputSpec[] = [
     message: 'Image registry/repository prefix',
     help: 'where images are pushed; the image is <prefix>/<name>',
     default: '127.0.0.1:5000',
-    validate: rules.imageRepository,
+    validate: rules.imagePrefix,
   },
   {
     key: 'marathonUrl',

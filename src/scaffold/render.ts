@@ -56,7 +56,10 @@ const hbs = Handlebars.create();
 for (const [name, fn] of Object.entries(VALUE_HELPERS)) {
   hbs.registerHelper(name, function (this: unknown, ...args: unknown[]) {
     // Handlebars passes its options object last; helpers only see their own arguments.
-    return fn(...args.slice(0, -1));
+    const own = args.slice(0, -1);
+    // Strict mode does not cover helper arguments: a typo would print "undefined" silently.
+    if (own.some((a) => a === undefined)) throw new Error(`{{${name}}} got an undefined value: missing template data`);
+    return fn(...own);
   });
 }
 // `{{{{raw}}}} ... {{{{/raw}}}}` keeps GitHub Actions' `${{ }}` and similar text untouched.

@@ -1,0 +1,140 @@
+/**
+ * create-shovel: generate a new service repository from prompts or flags.
+ * Flow: parse -> resolve inputs (flags, answers file, prompts or defaults) -> check target ->
+ * plan (--dry-run stops here) -> build in a temporary directory (files, git, install) ->
+ * rename into place -> optional first release -> report.
+ */
+import path from 'node:path';
+import { EXIT, isShovelError, type ExitCode } from '../errors.js';
+import { readAnswersFile } from '../inputs/answers-file.js';
+import { createHelp, parseCreateArgs, type CreateOptions } from '../inputs/options.js';
+import { validateGiven, withDefaults, type RawInputs } from '../inputs/resolve.js';
+import type { Answers } from '../inputs/schema.js';
+import { serviceName } from '../inputs/rules.js';
+import { selfPackage } from '../util/self.js';
+import { Progress } from '../ui/progress.js';
+import { colors } from '../ui/colors.js';
+import { runCli } from './run-cli.js';
+import { plan, printPlan, type Plan } from '../scaffold/plan.js';
+import { assertWritable, inspectTarget, removeStaleTemporaries, temporaryBeside } from '../scaffold/target.js';
+import { buildService } from '../scaffold/build.js';
+
+export interface CreateReport {
+  tool: 'create-shovel';
+  version: string;
+  outcome: 'created' | 'planned' | 'failed';
+  target?: string;
+  inputs?: Answers;
+  files?: { path: string; size: number }[];
+  commands?: { step: string; command: string }[];
+  steps?: Progress['records'];
+  timings?: { totalMs: number };
+  notes?: string[];
+  release?: unknown;
+  error?: { code: string; message: string };
+}
+
+function isInteractive(options: CreateOptions): boolean {
+  return Boolean(process.stdin.isTTY) && process.env.CI !== 'true' && !options.yes && !options.json;
+}
+
+/** The name defaults to the target directory's name when that is a valid name. */
+function nameFromDirectory(directory: string | undefined): string | undefined {
+  if (!directory) return undefined;
+  const base = path.basename(path.resolve(directory));
+  return serviceName(base) === undefined ? base : undefined;
+}
+
+async function resolveAnswers(options: CreateOptions, interactive: boolean, parent: string): Promise<Answers> {
+  const fromFile: RawInputs = options.answersFile ? await readAnswersFile(options.answersFile) : {};
+  const raw: RawInputs = { ...fromFile, ...options.flags };
+  if (raw.name === undefined) {
+    const fromDir = nameFromDirectory(options.directory);
+    if (fromDir) raw.name = fromDir;
+  }
+  const given = validateGiven(raw);
+  if (!interactive) return withDefaults(given);
+  const { promptForMissing } = await import('../scaffold/run-generator.js');
+  const asked = await promptForMissing(given, parent);
+  return withDefaults(validateGiven({ ...given, ...asked }));
+}
+
+export async function create(argv: string[], signal: AbortSignal): Promise<ExitCode> {
+  const started = performance.now();
+  const options = parseCreateArgs(argv);
+  const self = selfPackage();
+  if (options.help) {
+    process.stdout.write(`${createHelp(self.version)}\n`);
+    return EXIT.ok;
+  }
+  if (options.version) {
+    process.stdout.write(`${self.version}\n`);
+    return EXIT.ok;
+  }
+  const progress = new Progress();
+  const report: CreateReport = { tool: 'create-shovel', version: self.version, outcome: 'failed' };
+  const finish = (code: ExitCode) => {
+    report.steps = progress.records;
+    report.timings = { totalMs: Math.round(performance.now() - started) };
+    if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return code;
+  };
+  try {
+    const interactive = isInteractive(options);
+    // An explicit directory is checked before any prompt, so a user never answers questions
+    // for a run that cannot write.
+    if (options.directory) assertWritable(await inspectTarget(path.resolve(options.directory)), options.force);
+    const parent = options.directory ? path.dirname(path.resolve(options.directory)) : process.cwd();
+    const answers = await resolveAnswers(options, interactive, parent);
+    report.inputs = answers;
+    const targetDir = path.resolve(options.directory ?? answers.name);
+    const target = await inspectTarget(targetDir);
+    assertWritable(target, options.force);
+    report.target = targetDir;
+
+    const thePlan: Plan = await plan(answers, target, options);
+    report.files = thePlan.files.map((f) => ({ path: f.path, size: f.contents.length }));
+    report.commands = thePlan.commands.map(({ step, command }) => ({ step, command }));
+    report.notes = thePlan.notes;
+    if (options.dryRun) {
+      printPlan(thePlan, process.stderr);
+      report.outcome = 'planned';
+      return finish(EXIT.ok);
+    }
+
+    const stale = await removeStaleTemporaries(path.dirname(targetDir));
+    if (stale.length > 0) progress.info(`Removed ${stale.length} temporary director${stale.length > 1 ? 'ies' : 'y'} left by an interrupted run.`);
+    const built = await buildService({
+      plan: thePlan,
+      target,
+      workDir: temporaryBeside(targetDir),
+      interactive,
+      progress,
+      signal,
+    });
+    for (const note of built.notes) progress.warn(note);
+    report.notes = [...(report.notes ?? []), ...built.notes];
+
+    if (options.release) {
+      const { release } = await import('../release/index.js');
+      report.release = await progress.step('First release', () =>
+        release({ cwd: targetDir, signal, progress, json: false }),
+      );
+    }
+    report.outcome = 'created';
+    const c = colors(process.stderr);
+    const rel = path.relative(process.cwd(), targetDir) || '.';
+    progress.info(`\n${c.green('✔')} Created ${c.bold(answers.name)} in ${rel}\n`);
+    progress.info(`Next:\n  cd ${rel}\n${options.install ? '' : '  npm install\n'}  npm run dev\n  npm test\n  npm run release`);
+    return finish(EXIT.ok);
+  } catch (error) {
+    if (isShovelError(error)) report.error = { code: error.code, message: error.message };
+    else report.error = { code: 'SHOVEL_ERR_UNEXPECTED', message: String((error as Error)?.message ?? error) };
+    finish(EXIT.failed);
+    throw error;
+  }
+}
+
+export function run(argv: string[]): Promise<void> {
+  return runCli((signal) => create(argv, signal));
+}

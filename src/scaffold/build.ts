@@ -1,0 +1,54 @@
+/**
+ * Executes a plan: the whole repository (files, first commit, dependencies) is built in a
+ * temporary directory beside the target and renamed into place as the last step, so the
+ * target never exists half-made.
+ */
+import { rm } from 'node:fs/promises';
+import type { Progress } from '../ui/progress.js';
+import type { Plan } from './plan.js';
+import { initAndCommit, FALLBACK_IDENTITY } from './git.js';
+import { install } from './install.js';
+import { swapIntoPlace, type Target } from './target.js';
+
+export interface BuildOptions {
+  plan: Plan;
+  target: Target;
+  /** A path beside the target; created here, removed whatever happens. */
+  workDir: string;
+  /** In a terminal the generator runs through node-plop itself. */
+  interactive: boolean;
+  progress: Progress;
+  signal: AbortSignal;
+}
+
+export async function buildService(options: BuildOptions): Promise<{ notes: string[] }> {
+  const { plan, progress, signal, workDir } = options;
+  const notes: string[] = [];
+  try {
+    await progress.step(`Generate ${plan.files.length} files`, async () => {
+      const runner = await import('./run-generator.js');
+      await (options.interactive ? runner.runActionsWithPlop : runner.runActions)(plan.answers, workDir);
+    });
+    signal.throwIfAborted();
+    if (plan.git) {
+      const result = await progress.step('git init and first commit', () => initAndCommit(workDir, signal));
+      if (result.usedFallbackIdentity) {
+        notes.push(
+          `git has no user.name/user.email: the first commit was made as "${FALLBACK_IDENTITY.name} <${FALLBACK_IDENTITY.email}>". ` +
+            'Set yours with git config --global user.name/user.email (and git commit --amend --reset-author if you like).',
+        );
+      }
+    }
+    signal.throwIfAborted();
+    if (plan.packageManager) {
+      const pm = plan.packageManager;
+      await progress.step(`Install dependencies (${pm})`, () => install(workDir, pm, signal));
+    }
+    signal.throwIfAborted();
+    const { keptGit } = await swapIntoPlace(workDir, options.target);
+    if (keptGit) notes.push('The existing .git of the target directory was kept.');
+    return { notes };
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * The files of a new service, in memory: the rendered template tree plus the answers record
+ * that lets a later Shovel re-render the same service.
+ */
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Answers } from '../inputs/schema.js';
+import { INPUTS } from '../inputs/schema.js';
+import { templatesDir } from '../util/self.js';
+import { renderTree, type RenderedFile } from './render.js';
+import { TEMPLATE_NAME, templateData } from './template-data.js';
+
+/** Where a generated repository keeps the template name, version and every answer. */
+export const ANSWERS_RECORD = '.shovel/answers.json';
+
+export interface AnswersRecord {
+  template: string;
+  version: string;
+  answers: Answers;
+}
+
+export function answersRecord(answers: Answers): AnswersRecord {
+  const data = templateData(answers);
+  const ordered = Object.fromEntries(INPUTS.map((i) => [i.key, answers[i.key]])) as unknown as Answers;
+  return { template: TEMPLATE_NAME, version: data.shovel.version, answers: ordered };
+}
+
+export async function serviceFiles(answers: Answers): Promise<RenderedFile[]> {
+  const tree = await renderTree(path.join(templatesDir(), TEMPLATE_NAME), templateData(answers));
+  const record: RenderedFile = {
+    path: ANSWERS_RECORD,
+    contents: Buffer.from(`${JSON.stringify(answersRecord(answers), null, 2)}\n`, 'utf8'),
+    mode: 0o644,
+  };
+  return [...tree.filter((f) => f.path !== ANSWERS_RECORD), record].sort((a, b) => (a.path < b.path ? -1 : 1));
+}
+
+export async function writeFiles(root: string, files: RenderedFile[]): Promise<void> {
+  const dirs = new Set(files.map((f) => path.dirname(path.join(root, f.path))));
+  for (const dir of [...dirs].sort()) await mkdir(dir, { recursive: true });
+  await Promise.all(
+    files.map(async (f) => {
+      const full = path.join(root, f.path);
+      await writeFile(full, f.contents);
+      await chmod(full, f.mode | 0o600);
+    }),
+  );
+}

@@ -1,0 +1,120 @@
+/**
+ * The target directory, written atomically: everything is built in a temporary directory
+ * beside the target and renamed into place at the end, so a failure, Ctrl-C or even SIGKILL
+ * at any point leaves either no target or the complete one. A temporary directory left by a
+ * killed run is removed by the next run in the same place.
+ */
+import { randomBytes } from 'node:crypto';
+import { lstat, readdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+
+const TMP_PREFIX = '.shovel-tmp-';
+const OLD_PREFIX = '.shovel-old-';
+
+export interface Target {
+  dir: string;
+  exists: boolean;
+  /** Entries in the way (empty when the directory is absent or empty). */
+  entries: string[];
+}
+
+export async function inspectTarget(dir: string): Promise<Target> {
+  let info;
+  try {
+    info = await stat(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { dir, exists: false, entries: [] };
+    throw error;
+  }
+  if (!info.isDirectory()) {
+    throw new UsageError('SHOVEL_ERR_TARGET_NOT_DIR', `target ${dir} exists and is not a directory`, {
+      hint: 'choose another directory; nothing was written',
+    });
+  }
+  return { dir, exists: true, entries: (await readdir(dir)).sort() };
+}
+
+/** Refuse a non-empty target unless --force; list what is in the way. */
+export function assertWritable(target: Target, force: boolean): void {
+  if (target.entries.length === 0 || force) return;
+  const shown = target.entries.slice(0, 10);
+  const more = target.entries.length - shown.length;
+  throw new UsageError('SHOVEL_ERR_TARGET_NOT_EMPTY', `target directory ${target.dir} is not empty`, {
+    details: [...shown, ...(more > 0 ? [`... and ${more} more`] : [])],
+    hint: 'choose another directory, or pass --force to replace its contents (its .git is kept)',
+  });
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Remove temporary directories left by killed runs. Only .shovel-tmp-* (a tree being built)
+ * is removed; .shovel-old-* holds a user's previous tree and is never deleted here.
+ */
+export async function removeStaleTemporaries(parent: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(parent);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const match = new RegExp(`^${TMP_PREFIX}(\\d+)-`).exec(name);
+    if (!match || pidAlive(Number(match[1]))) continue;
+    await rm(path.join(parent, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+/** A fresh temporary path beside the target (same file system, so rename is atomic). */
+export function temporaryBeside(dir: string, prefix = TMP_PREFIX): string {
+  return path.join(path.dirname(dir), `${prefix}${process.pid}-${path.basename(dir)}-${randomBytes(4).toString('hex')}`);
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Put the built tree in place. An absent or empty target is replaced by one rename. A
+ * non-empty one (--force) is renamed aside first; its .git moves into the new tree and the
+ * rest is removed only once the new tree is in place. A run killed mid-way leaves the old
+ * tree under .shovel-old-*, which is never deleted automatically.
+ */
+export async function swapIntoPlace(built: string, target: Target): Promise<{ keptGit: boolean }> {
+  if (!target.exists || !(await exists(target.dir)) || (await readdir(target.dir)).length === 0) {
+    await rename(built, target.dir);
+    return { keptGit: false };
+  }
+  const aside = temporaryBeside(target.dir, OLD_PREFIX);
+  await rename(target.dir, aside);
+  try {
+    await rename(built, target.dir);
+  } catch (error) {
+    await rename(aside, target.dir);
+    throw error;
+  }
+  let keptGit = false;
+  if (await exists(path.join(aside, '.git'))) {
+    await rm(path.join(target.dir, '.git'), { recursive: true, force: true });
+    await rename(path.join(aside, '.git'), path.join(target.dir, '.git'));
+    keptGit = true;
+  }
+  await rm(aside, { recursive: true, force: true });
+  return { keptGit };
+}

@@ -1,0 +1,103 @@
+/**
+ * Named steps with progress: a spinner with elapsed time in a terminal, plain timestamped
+ * lines elsewhere (CI logs, pipes). Every step's outcome and duration is recorded for
+ * --json reports. Output goes to stderr so stdout stays machine-readable.
+ */
+import { colors, type Colors } from './colors.js';
+
+export interface StepRecord {
+  name: string;
+  status: 'ok' | 'failed' | 'skipped';
+  ms: number;
+  detail?: string;
+}
+
+export interface ProgressOptions {
+  stream?: NodeJS.WritableStream;
+  /** Spinners and redrawing; default: the stream is a TTY and CI is not set. */
+  interactive?: boolean;
+}
+
+interface Spinner {
+  text: string;
+  start(): Spinner;
+  succeed(text?: string): Spinner;
+  fail(text?: string): Spinner;
+  stop(): Spinner;
+}
+
+export class Progress {
+  readonly records: StepRecord[] = [];
+  private readonly stream: NodeJS.WritableStream;
+  private readonly interactive: boolean;
+  private readonly c: Colors;
+
+  constructor(options: ProgressOptions = {}) {
+    this.stream = options.stream ?? process.stderr;
+    this.interactive =
+      options.interactive ?? (Boolean((this.stream as NodeJS.WriteStream).isTTY) && process.env.CI !== 'true');
+    this.c = colors(this.stream);
+  }
+
+  private line(text: string): void {
+    const prefix = this.interactive ? '' : `${this.c.dim(new Date().toISOString())} `;
+    this.stream.write(`${prefix}${text}\n`);
+  }
+
+  info(text: string): void {
+    this.line(text);
+  }
+
+  warn(text: string): void {
+    this.line(`${this.c.yellow('!')} ${text}`);
+  }
+
+  skip(name: string, reason: string): void {
+    this.records.push({ name, status: 'skipped', ms: 0, detail: reason });
+    this.line(`${this.c.dim('-')} ${name} ${this.c.dim(`(skipped: ${reason})`)}`);
+  }
+
+  /**
+   * Runs one named step. `update` changes the step's live detail (e.g. "2/3 healthy"): the
+   * spinner redraws it in a terminal; elsewhere each distinct update is one line.
+   */
+  async step<T>(name: string, fn: (update: (detail: string) => void) => Promise<T>): Promise<T> {
+    const started = performance.now();
+    const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)}s`;
+    let spinner: Spinner | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let detail = '';
+    const label = () => `${name}${detail ? ` ${this.c.dim(`(${detail})`)}` : ''}`;
+    if (this.interactive) {
+      const { default: ora } = await import('ora');
+      spinner = ora({ text: name, stream: this.stream as NodeJS.WriteStream }).start() as unknown as Spinner;
+      timer = setInterval(() => {
+        if (spinner) spinner.text = `${label()} ${this.c.dim(elapsed())}`;
+      }, 100);
+      timer.unref();
+    } else {
+      this.line(`▶ ${name}`);
+    }
+    const update = (text: string) => {
+      if (text === detail) return;
+      detail = text;
+      if (!this.interactive) this.line(`  ${name}: ${text}`);
+    };
+    try {
+      const result = await fn(update);
+      const ms = Math.round(performance.now() - started);
+      this.records.push({ name, status: 'ok', ms, ...(detail ? { detail } : {}) });
+      if (timer) clearInterval(timer);
+      if (spinner) spinner.succeed(`${name} ${this.c.dim(elapsed())}`);
+      else this.line(`${this.c.green('✔')} ${name} ${this.c.dim(elapsed())}`);
+      return result;
+    } catch (error) {
+      const ms = Math.round(performance.now() - started);
+      this.records.push({ name, status: 'failed', ms, detail: error instanceof Error ? error.message : String(error) });
+      if (timer) clearInterval(timer);
+      if (spinner) spinner.fail(`${name} ${this.c.dim(elapsed())}`);
+      else this.line(`${this.c.red('✖')} ${name} ${this.c.dim(elapsed())}`);
+      throw error;
+    }
+  }
+}
