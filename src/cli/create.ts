@@ -117,9 +117,9 @@ export async function create(argv: string[], signal: AbortSignal): Promise<ExitC
 
     if (options.release) {
       const { release } = await import('../release/index.js');
-      report.release = await progress.step('First release', () =>
-        release({ cwd: targetDir, signal, progress, json: false }),
-      );
+      // The release shows its own named steps (build, push, deploy, wait).
+      progress.info('First release:');
+      report.release = await release({ cwd: targetDir, signal, progress, json: false });
     }
     report.outcome = 'created';
     const c = colors(process.stderr);

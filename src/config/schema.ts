@@ -113,6 +113,13 @@ export const shovelConfigSchema = z
         message: `must exceed shutdown.delayMs + shutdown.timeoutMs (${needed} ms), or Marathon kills tasks mid-drain`,
       });
     }
+    if (config.health.timeoutSeconds >= config.health.intervalSeconds) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['health', 'timeoutSeconds'],
+        message: `must be less than health.intervalSeconds (${config.health.intervalSeconds}); Marathon refuses readiness checks otherwise`,
+      });
+    }
     if (config.ports.http === config.ports.metrics) {
       ctx.addIssue({ code: 'custom', path: ['ports', 'metrics'], message: 'must differ from ports.http' });
     }

@@ -34,8 +34,10 @@ export class Progress {
 
   constructor(options: ProgressOptions = {}) {
     this.stream = options.stream ?? process.stderr;
-    this.interactive =
-      options.interactive ?? (Boolean((this.stream as NodeJS.WriteStream).isTTY) && process.env.CI !== 'true');
+    const tty = this.stream as NodeJS.WriteStream;
+    // A terminal that reports no width (e.g. a bare pseudo-terminal) cannot be redrawn safely:
+    // spinners compute lines to clear from the width.
+    this.interactive = options.interactive ?? (Boolean(tty.isTTY) && (tty.columns ?? 0) > 0 && process.env.CI !== 'true');
     this.c = colors(this.stream);
   }
 

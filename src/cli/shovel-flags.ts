@@ -1,0 +1,101 @@
+/**
+ * The one table of `shovel` commands and flags: it drives parseArgs, --help and the checks of
+ * flag values, so they cannot disagree.
+ */
+export type Command = 'release' | 'render' | 'status' | 'rollback';
+
+export interface FlagSpec {
+  name: string;
+  type: 'string' | 'boolean';
+  short?: string;
+  /** Placeholder of a string value in --help. */
+  value?: string;
+  help: string;
+  /** Shown as "(default: ...)". */
+  defaultText?: string;
+  commands: readonly Command[];
+  choices?: readonly string[];
+}
+
+const ALL: readonly Command[] = ['release', 'render', 'status', 'rollback'];
+
+export const FLAGS: readonly FlagSpec[] = [
+  { name: 'config', type: 'string', value: 'PATH', help: 'Release config file', defaultText: 'shovel.yml', commands: ALL },
+  { name: 'cwd', type: 'string', value: 'DIR', help: 'Service repository to work in', defaultText: 'current directory', commands: ALL },
+  {
+    name: 'target',
+    type: 'string',
+    value: 'marathon|docker',
+    help: 'Where to release',
+    defaultText: 'marathon when marathon.url is set, else docker (the local engine)',
+    commands: ['release', 'status', 'rollback'],
+    choices: ['marathon', 'docker'],
+  },
+  { name: 'dry-run', type: 'boolean', help: 'Print the plan and the rendered app definition; build, push and deploy nothing', defaultText: 'off', commands: ['release'] },
+  { name: 'json', type: 'boolean', help: 'Print one JSON record on stdout (human output stays on stderr)', defaultText: 'off', commands: ['release', 'status', 'rollback'] },
+  { name: 'allow-dirty', type: 'boolean', help: 'Release uncommitted changes (the tag ends in -dirty.<timestamp>)', defaultText: 'off', commands: ['release'] },
+  {
+    name: 'force',
+    type: 'boolean',
+    help: 'Marathon: override a deployment that holds the app (409); can leave old and new tasks mixed',
+    defaultText: 'off',
+    commands: ['release', 'rollback'],
+  },
+  {
+    name: 'deadline',
+    type: 'string',
+    value: 'SECONDS',
+    help: 'How long the new version may take to become healthy before it is rolled back',
+    defaultText: 'release.deadlineSeconds of shovel.yml (600)',
+    commands: ['release', 'rollback'],
+  },
+  {
+    name: 'dialect',
+    type: 'string',
+    value: '1.x|0.15|0.11',
+    help: 'Marathon app-definition dialect, instead of asking GET /v2/info',
+    defaultText: 'from the Marathon version',
+    commands: ['release', 'render'],
+    choices: ['1.x', '0.15', '0.11'],
+  },
+  { name: 'image', type: 'string', value: 'REF', help: 'Image to render into the app definition', defaultText: '<image.repository>:<version>-<git sha>', commands: ['render'] },
+  { name: 'help', type: 'boolean', short: 'h', help: 'Show this help', commands: ALL },
+  { name: 'version', type: 'boolean', short: 'v', help: 'Show the shovel version', commands: ALL },
+];
+
+export const COMMANDS: ReadonlyArray<{ name: Command; args?: string; summary: string }> = [
+  { name: 'release', summary: 'Build, push, deploy, wait until healthy; roll back otherwise. Exit 0 only when the new version serves and is healthy.' },
+  { name: 'render', summary: 'Print the Marathon app definition (JSON) for the configured Marathon version or --dialect.' },
+  { name: 'status', summary: 'Show the serving version, its tasks and their health.' },
+  { name: 'rollback', args: '[version]', summary: 'Put the previous (or the given) version back, through the same health gate.' },
+];
+
+export function helpText(version: string): string {
+  const flagLine = (f: FlagSpec) => {
+    const left = `${f.short ? `-${f.short}, ` : '    '}--${f.name}${f.value ? ` ${f.value}` : ''}`;
+    const right = `${f.help}${f.defaultText ? ` (default: ${f.defaultText})` : ''}`;
+    return `  ${left.padEnd(34)}${right}`;
+  };
+  const lines = [
+    `shovel ${version}: release a service built from its Dockerfile and shovel.yml`,
+    '',
+    'Usage: shovel <command> [flags]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${`${c.name}${c.args ? ` ${c.args}` : ''}`.padEnd(20)}${c.summary}`),
+    '',
+    'Flags:',
+    ...FLAGS.map((f) => `${flagLine(f)}\n${' '.repeat(38)}commands: ${f.commands.length === ALL.length ? 'all' : f.commands.join(', ')}`),
+    '',
+    'Environment:',
+    '  SHOVEL_DOCKER                     docker client binary (default: docker on PATH)',
+    '  SHOVEL_REGISTRY_USER/_PASSWORD    registry login into a temporary docker config (default: your docker login)',
+    '  SHOVEL_NODE_IMAGE                 NODE_IMAGE build arg, overriding image.nodeImage',
+    '  MARATHON_USER/MARATHON_PASSWORD   Marathon HTTP Basic auth',
+    '  MARATHON_TOKEN                    DC/OS token auth (Authorization: token=...)',
+    '',
+    'Exit codes: 0 released and healthy, 1 a step failed (rolled back), 2 bad flags or config, 130 interrupted.',
+    'Records: git tag release/<image tag> (annotated with the JSON record, not pushed) and .shovel/releases.log.',
+  ];
+  return `${lines.join('\n')}\n`;
+}

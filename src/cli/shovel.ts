@@ -1,0 +1,144 @@
+/**
+ * shovel: the release tool of a generated service. Parses argv (node:util parseArgs, strict),
+ * dispatches to src/release, and leaves printing errors and exit codes to runCli.
+ */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { EXIT, UsageError, type ExitCode } from '../errors.js';
+import { loadConfig } from '../config/load.js';
+import { imageTag } from '../docker/tag.js';
+import { dialectFor, renderAppDefinition } from '../marathon/render.js';
+import { MarathonClient } from '../marathon/client.js';
+import type { MarathonDialect } from '../marathon/types.js';
+import { validateAppDefinition } from '../marathon/validate.js';
+import { gitState } from '../release/git.js';
+import { release, rollback, status } from '../release/index.js';
+import { marathonAuthFromEnv } from '../release/marathon-target.js';
+import { readPackageFacts, type TargetName } from '../release/preflight.js';
+import { Redactor } from '../release/redact.js';
+import { formatStatus } from '../release/status.js';
+import { selfPackage } from '../util/self.js';
+import { runCli } from './run-cli.js';
+import { COMMANDS, FLAGS, helpText, type Command } from './shovel-flags.js';
+
+type Values = Record<string, string | boolean | undefined>;
+
+export function parseShovelArgs(argv: readonly string[]): { command?: Command; positionals: string[]; values: Values } {
+  const options = Object.fromEntries(
+    FLAGS.map((f) => [f.name, { type: f.type, ...(f.short ? { short: f.short } : {}) }]),
+  ) as Record<string, { type: 'string' | 'boolean'; short?: string }>;
+  let parsed: { values: Values; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true }) as typeof parsed;
+  } catch (error) {
+    // parseArgs names the offending flag in its message ("Unknown option '--x'").
+    throw new UsageError('SHOVEL_ERR_USAGE', (error as Error).message.split('. ')[0] ?? String(error), { hint: 'See shovel --help.' });
+  }
+  const [first, ...rest] = parsed.positionals;
+  if (first === undefined) return { positionals: [], values: parsed.values };
+  const command = COMMANDS.find((c) => c.name === first)?.name;
+  if (!command) throw new UsageError('SHOVEL_ERR_USAGE', `Unknown command "${first}".`, { hint: `Commands: ${COMMANDS.map((c) => c.name).join(', ')}.` });
+  for (const flag of FLAGS) {
+    const value = parsed.values[flag.name];
+    if (value === undefined) continue;
+    if (!flag.commands.includes(command)) throw new UsageError('SHOVEL_ERR_USAGE', `--${flag.name} does not apply to "shovel ${command}".`);
+    if (flag.choices && typeof value === 'string' && !flag.choices.includes(value)) {
+      throw new UsageError('SHOVEL_ERR_USAGE', `--${flag.name} must be one of ${flag.choices.join(', ')} (got "${value}").`);
+    }
+  }
+  const maxArgs = command === 'rollback' ? 1 : 0;
+  if (rest.length > maxArgs) throw new UsageError('SHOVEL_ERR_USAGE', `Unexpected argument "${rest[maxArgs]}" for "shovel ${command}".`);
+  return { command, positionals: rest, values: parsed.values };
+}
+
+function deadlineOf(values: Values): number | undefined {
+  const raw = values.deadline;
+  if (typeof raw !== 'string') return undefined;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 86400) {
+    throw new UsageError('SHOVEL_ERR_USAGE', `--deadline must be a whole number of seconds from 1 to 86400 (got "${raw}").`);
+  }
+  return Number(raw);
+}
+
+const str = (v: string | boolean | undefined) => (typeof v === 'string' ? v : undefined);
+
+export async function main(argv: readonly string[], signal: AbortSignal): Promise<ExitCode> {
+  const { command, positionals, values } = parseShovelArgs(argv);
+  const version = selfPackage().version;
+  if (values.version) {
+    process.stdout.write(`${version}\n`);
+    return EXIT.ok;
+  }
+  if (values.help || !command) {
+    process.stdout.write(helpText(version));
+    return command || values.help ? EXIT.ok : EXIT.usage;
+  }
+  const cwd = path.resolve(str(values.cwd) ?? process.cwd());
+  const configPath = str(values.config);
+  const target = str(values.target) as TargetName | undefined;
+  const json = Boolean(values.json);
+  const deadlineSeconds = deadlineOf(values);
+  const common = { cwd, ...(configPath ? { configPath } : {}), ...(target ? { target } : {}), signal };
+
+  switch (command) {
+    case 'release':
+      await release({
+        ...common,
+        dryRun: Boolean(values['dry-run']),
+        json,
+        allowDirty: Boolean(values['allow-dirty']),
+        force: Boolean(values.force),
+        ...(deadlineSeconds ? { deadlineSeconds } : {}),
+        ...(values.dialect ? { dialect: values.dialect as MarathonDialect } : {}),
+      });
+      return EXIT.ok;
+    case 'render':
+      await render(cwd, configPath, str(values.dialect) as MarathonDialect | undefined, str(values.image), signal);
+      return EXIT.ok;
+    case 'status': {
+      const result = await status(common);
+      process.stdout.write(json ? `${JSON.stringify(result)}\n` : `${formatStatus(result)}\n`);
+      return EXIT.ok;
+    }
+    case 'rollback':
+      await rollback({
+        ...common,
+        json,
+        force: Boolean(values.force),
+        ...(positionals[0] ? { version: positionals[0] } : {}),
+        ...(deadlineSeconds ? { deadlineSeconds } : {}),
+      });
+      return EXIT.ok;
+  }
+}
+
+/** `shovel render`: the app definition a release would send, without building anything. */
+async function render(cwd: string, configPath: string | undefined, dialect: MarathonDialect | undefined, image: string | undefined, signal: AbortSignal) {
+  const redactor = Redactor.fromEnv();
+  try {
+    const { config } = await loadConfig(cwd, configPath);
+    let ref = image;
+    if (!ref) {
+      const [pkg, git] = await Promise.all([readPackageFacts(cwd), gitState(cwd)]);
+      ref = `${config.image.repository}:${imageTag({ version: pkg.version, sha: git.sha, ...(git.dirty ? { dirtyAt: new Date() } : {}) })}`;
+    }
+    let chosen = dialect;
+    if (!chosen) {
+      if (!config.marathon.url) {
+        throw new UsageError('SHOVEL_ERR_USAGE', 'shovel render needs --dialect when shovel.yml has no marathon.url.');
+      }
+      const auth = marathonAuthFromEnv(process.env);
+      const info = await new MarathonClient({ url: config.marathon.url, ...(auth ? { auth } : {}) }).info(signal);
+      chosen = dialectFor(info.version);
+    }
+    const definition = renderAppDefinition(config, { image: ref, dialect: chosen });
+    validateAppDefinition(definition, chosen);
+    process.stdout.write(`${JSON.stringify(definition, null, 2)}\n`);
+  } catch (error) {
+    throw redactor.error(error);
+  }
+}
+
+export function run(argv: string[]): Promise<void> {
+  return runCli((signal) => main(argv, signal));
+}

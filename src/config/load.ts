@@ -1,0 +1,146 @@
+/**
+ * Reads and validates shovel.yml. Every problem is reported at once, each with the line it is
+ * on (`shovel.yml:12: ports.http must be ...`), because fixing a config one error per run is
+ * the slowest possible feedback loop.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { z } from 'zod';
+import { UsageError } from '../errors.js';
+import { shovelConfigSchema, type ShovelConfig } from './schema.js';
+
+export const DEFAULT_CONFIG_FILE = 'shovel.yml';
+
+export interface LoadedConfig {
+  config: ShovelConfig;
+  /** Absolute path of the file that was read. */
+  file: string;
+}
+
+type PathKey = PropertyKey;
+
+/** `resources.cpus`, `env.FOO`, `list[2]`: how a user would name the key. */
+export function formatKeyPath(keys: readonly PathKey[]): string {
+  let out = '';
+  for (const key of keys) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out || '(top level)';
+}
+
+/** Phrases zod's built-in issues so they read after the key path: "x must ...". */
+export function phraseIssue(issue: z.core.$ZodIssue): string {
+  const msg = issue.message;
+  if (msg.startsWith('must ')) return msg;
+  switch (issue.code) {
+    case 'invalid_type': {
+      const a = /^[aeiou]/.test(issue.expected) ? 'an' : 'a';
+      const input = (issue as { input?: unknown }).input;
+      if (input === undefined && !msg.includes('received')) return `must be set (${a} ${issue.expected})`;
+      if (msg.endsWith('received undefined')) return `must be set (${a} ${issue.expected})`;
+      return `must be ${a} ${issue.expected}${msg.includes('received') ? ` (got ${msg.split('received ').pop()})` : ''}`;
+    }
+    case 'too_big':
+      return `must be ${issue.inclusive ? 'at most' : 'less than'} ${String(issue.maximum)}${issue.origin === 'string' ? ' characters' : ''}`;
+    case 'too_small':
+      return `must be ${issue.inclusive ? 'at least' : 'more than'} ${String(issue.minimum)}${issue.origin === 'string' ? ' characters' : ''}`;
+    case 'invalid_value':
+      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'not_multiple_of':
+      return `must be a multiple of ${String(issue.divisor)}`;
+    default:
+      return `must be valid (${msg})`;
+  }
+}
+
+/** The node at `keys`, or the deepest existing ancestor (a missing key is reported at its parent). */
+function nodeAt(doc: Document, keys: readonly PathKey[]): { node: Node | undefined; keyNode: Node | undefined; found: boolean } {
+  let node: unknown = doc.contents;
+  let keyNode: Node | undefined;
+  for (const key of keys) {
+    if (!isMap(node)) return { node: undefined, keyNode, found: false };
+    const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(key));
+    if (!pair) return { node: undefined, keyNode, found: false };
+    keyNode = pair.key as Node;
+    node = pair.value;
+  }
+  return { node: (node as Node | null) ?? undefined, keyNode, found: true };
+}
+
+function lineOf(counter: LineCounter, node: Node | undefined): number {
+  const offset = node?.range?.[0];
+  return offset === undefined ? 1 : counter.linePos(offset).line;
+}
+
+/** One `file:LINE: key must ...` line per problem, sorted by line. */
+export function describeIssues(
+  doc: Document,
+  counter: LineCounter,
+  issues: readonly z.core.$ZodIssue[],
+  displayName: string,
+): string[] {
+  const lines: { line: number; text: string }[] = [];
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        const { keyNode } = nodeAt(doc, [...issue.path, key]);
+        const name = formatKeyPath([...issue.path, key]);
+        lines.push({ line: lineOf(counter, keyNode), text: `${name} must not be set (unknown key)` });
+      }
+      continue;
+    }
+    const { node, keyNode, found } = nodeAt(doc, issue.path);
+    // The value when the key exists (the value is what is wrong); a missing key at its
+    // parent's key ("image:"), where the user has to add it.
+    const line = lineOf(counter, found ? (node ?? keyNode) : keyNode);
+    lines.push({ line, text: `${formatKeyPath(issue.path)} ${phraseIssue(issue)}` });
+  }
+  return lines
+    .sort((a, b) => a.line - b.line)
+    .map((l) => `${displayName}:${l.line}: ${l.text}`);
+}
+
+/** Parses and validates config text; `displayName` is what error lines start with. */
+export function parseConfig(text: string, displayName = DEFAULT_CONFIG_FILE): ShovelConfig {
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const details = doc.errors.map((e) => {
+      const line = e.linePos?.[0]?.line ?? counter.linePos(e.pos[0]).line;
+      return `${displayName}:${line}: ${e.message.split('\n')[0]}`;
+    });
+    throw new UsageError('SHOVEL_ERR_CONFIG_SYNTAX', `${displayName} is not valid YAML.`, { details });
+  }
+  const data: unknown = doc.toJS() ?? {};
+  const result = shovelConfigSchema.safeParse(data);
+  if (!result.success) {
+    const details = describeIssues(doc, counter, result.error.issues, displayName);
+    throw new UsageError(
+      'SHOVEL_ERR_CONFIG_INVALID',
+      `${displayName} has ${details.length} problem${details.length === 1 ? '' : 's'}:`,
+      { details, hint: 'The schema is in schema/shovel.schema.json of the create-shovel package.' },
+    );
+  }
+  return result.data;
+}
+
+/** Reads `configPath` (default shovel.yml in `cwd`). A missing file is a usage error. */
+export async function loadConfig(cwd: string, configPath?: string): Promise<LoadedConfig> {
+  const file = path.resolve(cwd, configPath ?? DEFAULT_CONFIG_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new UsageError('SHOVEL_ERR_CONFIG_MISSING', `No ${path.basename(file)} found at ${file}.`, {
+        hint: 'Run shovel from the root of a service generated by create-shovel, or pass --config PATH.',
+      });
+    }
+    throw new UsageError('SHOVEL_ERR_CONFIG_UNREADABLE', `Cannot read ${file}: ${(error as Error).message}`);
+  }
+  const displayName = path.relative(cwd, file) || path.basename(file);
+  return { config: parseConfig(text, displayName), file };
+}

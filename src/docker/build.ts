@@ -1,0 +1,65 @@
+/**
+ * `docker build` of the service image. BuildKit always (the generated Dockerfile uses cache
+ * mounts), host networking always (no bridge networks exist on the machines Shovel targets),
+ * and the build facts both as build args (the Dockerfile puts them in the image) and as OCI
+ * labels (so `docker inspect` answers "which commit is this?" without the Dockerfile's help).
+ */
+import { docker } from './exec.js';
+
+export interface BuildFacts {
+  /** Full image reference to tag: repository:tag */
+  ref: string;
+  nodeImage?: string;
+  version: string;
+  revision: string;
+  created: string;
+  description?: string;
+  title: string;
+  /** Label values that let Shovel find its own images and containers. */
+  service: string;
+}
+
+export interface BuildOptions {
+  contextDir: string;
+  dockerfile?: string;
+  signal?: AbortSignal;
+  onLine?: (line: string) => void;
+}
+
+export function buildArgs(facts: BuildFacts, options: Pick<BuildOptions, 'dockerfile'> = {}): string[] {
+  const args = ['build', '--network', 'host', '--progress', 'plain', '--tag', facts.ref];
+  if (options.dockerfile) args.push('--file', options.dockerfile);
+  const buildArg = (name: string, value: string | undefined) => {
+    if (value !== undefined && value !== '') args.push('--build-arg', `${name}=${value}`);
+  };
+  buildArg('NODE_IMAGE', facts.nodeImage);
+  buildArg('VERSION', facts.version);
+  buildArg('REVISION', facts.revision);
+  buildArg('CREATED', facts.created);
+  buildArg('DESCRIPTION', facts.description);
+  const label = (name: string, value: string | undefined) => {
+    if (value !== undefined && value !== '') args.push('--label', `${name}=${value}`);
+  };
+  label('org.opencontainers.image.title', facts.title);
+  label('org.opencontainers.image.version', facts.version);
+  label('org.opencontainers.image.revision', facts.revision);
+  label('org.opencontainers.image.created', facts.created);
+  label('org.opencontainers.image.description', facts.description);
+  label('shovel.service', facts.service);
+  args.push('.');
+  return args;
+}
+
+export async function buildImage(facts: BuildFacts, options: BuildOptions): Promise<void> {
+  await docker(buildArgs(facts, options), {
+    step: 'Build',
+    env: { DOCKER_BUILDKIT: '1' },
+    ...(options.signal ? { signal: options.signal } : {}),
+    onLine: (line) => {
+      options.onLine?.(line);
+    },
+    errorCode: 'SHOVEL_ERR_BUILD',
+    errorMessage: `docker build of ${facts.ref} failed.`,
+    hint: 'BuildKit is required: if the error mentions buildx, point SHOVEL_DOCKER at a docker client that has BuildKit.',
+  });
+}

@@ -1,0 +1,110 @@
+/**
+ * Cheap structural checks of an app definition BEFORE it is sent: the rules Marathon's server
+ * enforces beyond its published JSON Schema (marathon-schema/README.md: "the schema is looser
+ * than the server"), plus Shovel's own invariants (no VHOST on the metrics port). A refusal
+ * here costs nothing; a 422 halfway through a release costs a build and a push.
+ */
+import { UsageError } from '../errors.js';
+import { isRecord } from './errors.js';
+import type { MarathonDialect } from './types.js';
+
+const SEGMENT = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
+const RESERVED_ID_SUFFIXES = ['restart', 'tasks', 'versions'];
+const MESOS_PROTOCOLS = new Set(['MESOS_HTTP', 'MESOS_HTTPS', 'MESOS_TCP']);
+const ONE_X_ONLY = ['networks', 'readinessChecks', 'taskKillGracePeriodSeconds', 'portDefinitions', 'secrets'];
+
+/** Problems as "path: message" lines; empty when the definition looks sendable. */
+export function appDefinitionProblems(definition: Record<string, unknown>, dialect: MarathonDialect): string[] {
+  const problems: string[] = [];
+  const add = (path: string, message: string) => problems.push(`${path}: ${message}`);
+  const id = definition.id;
+
+  if (typeof id !== 'string' || id === '') {
+    add('/id', 'is required');
+  } else {
+    const segments = id.replace(/^\//, '').split('/');
+    if (!segments.every((s) => SEGMENT.test(s))) {
+      add('/id', 'must be path segments of lowercase letters, digits, "-" and "." that start and end with a letter or digit');
+    }
+    const last = segments.at(-1) ?? '';
+    const suffix = RESERVED_ID_SUFFIXES.find((s) => last.endsWith(s));
+    if (suffix) add('/id', `must not end in "${suffix}" (reserved by Marathon 1.8+)`);
+  }
+
+  // A rollback body is {id, version}; anything else beside `version` is refused by 1.x.
+  if ('version' in definition) {
+    const extra = Object.keys(definition).filter((k) => k !== 'id' && k !== 'version');
+    if (extra.length > 0) add('/version', `may only be combined with "id" (found ${extra.join(', ')})`);
+    return problems;
+  }
+
+  if (!(typeof definition.cpus === 'number' && definition.cpus > 0)) add('/cpus', 'must be a number above 0');
+  if (!(typeof definition.mem === 'number' && definition.mem > 0)) add('/mem', 'must be a number above 0');
+  if (!(Number.isInteger(definition.instances) && (definition.instances as number) >= 0)) add('/instances', 'must be a whole number >= 0');
+
+  const strategy = definition.upgradeStrategy;
+  if (isRecord(strategy)) {
+    for (const key of ['minimumHealthCapacity', 'maximumOverCapacity']) {
+      const value = strategy[key];
+      if (value !== undefined && !(typeof value === 'number' && value >= 0 && value <= 1)) add(`/upgradeStrategy/${key}`, 'must be between 0 and 1');
+    }
+  }
+
+  if (dialect !== '1.x') {
+    for (const key of ONE_X_ONLY) if (key in definition) add(`/${key}`, `is not known to Marathon ${dialect}`);
+  }
+  const container = isRecord(definition.container) ? definition.container : {};
+  const docker = isRecord(container.docker) ? container.docker : {};
+  if (dialect === '1.x' && 'networks' in definition && 'network' in docker) {
+    add('/container/docker/network', 'cannot be combined with /networks');
+  }
+  if (dialect !== '1.x' && 'portMappings' in container) add('/container/portMappings', `is not known to Marathon ${dialect}: use container.docker.portMappings`);
+
+  const mappings = (Array.isArray(container.portMappings) ? container.portMappings : Array.isArray(docker.portMappings) ? docker.portMappings : []).filter(isRecord);
+  const portNames = mappings.map((m) => (typeof m.name === 'string' ? m.name : undefined));
+
+  const checks = (Array.isArray(definition.healthChecks) ? definition.healthChecks : []).filter(isRecord);
+  const protocols = checks.map((c) => String(c.protocol ?? 'HTTP'));
+  if (protocols.some((p) => MESOS_PROTOCOLS.has(p)) && protocols.some((p) => !MESOS_PROTOCOLS.has(p) && p !== 'COMMAND')) {
+    add('/healthChecks', 'cannot mix MESOS_* checks with Marathon-run HTTP/HTTPS/TCP checks');
+  }
+  checks.forEach((check, i) => {
+    if (dialect !== '1.x' && MESOS_PROTOCOLS.has(String(check.protocol))) add(`/healthChecks/${i}/protocol`, `${String(check.protocol)} needs Marathon 1.4+`);
+    if (typeof check.portIndex === 'number' && check.portIndex >= mappings.length) {
+      add(`/healthChecks/${i}/portIndex`, `is ${check.portIndex} but the app has ${mappings.length} port mapping(s)`);
+    }
+  });
+
+  const readiness = (Array.isArray(definition.readinessChecks) ? definition.readinessChecks : []).filter(isRecord);
+  if (readiness.length > 1) add('/readinessChecks', 'Marathon supports one readiness check per app');
+  readiness.forEach((check, i) => {
+    if (!portNames.includes(check.portName as string)) add(`/readinessChecks/${i}/portName`, `must name a port mapping (have: ${portNames.filter(Boolean).join(', ') || 'none'})`);
+    if (typeof check.timeoutSeconds === 'number' && typeof check.intervalSeconds === 'number' && check.timeoutSeconds >= check.intervalSeconds) {
+      add(`/readinessChecks/${i}/timeoutSeconds`, 'must be smaller than intervalSeconds');
+    }
+  });
+
+  const labels = isRecord(definition.labels) ? definition.labels : {};
+  for (const [key, value] of Object.entries(labels)) {
+    if (typeof value !== 'string') add(`/labels/${key}`, 'must be a string');
+    const vhost = /^HAPROXY_(\d+)_VHOST$/.exec(key);
+    // Port names only exist in 1.x; in 0.x index 0 is the http port by construction.
+    if (vhost && (dialect === '1.x' ? portNames[Number(vhost[1])] !== 'http' : vhost[1] !== '0')) {
+      add(`/labels/${key}`, 'only the http port may get a public VHOST (never metrics)');
+    }
+  }
+  const env = isRecord(definition.env) ? definition.env : {};
+  for (const [key, value] of Object.entries(env)) {
+    if (typeof value !== 'string') add(`/env/${key}`, 'must be a string');
+  }
+  return problems;
+}
+
+export function validateAppDefinition(definition: Record<string, unknown>, dialect: MarathonDialect): void {
+  const problems = appDefinitionProblems(definition, dialect);
+  if (problems.length > 0) {
+    throw new UsageError('SHOVEL_ERR_MARATHON_DEFINITION', `The Marathon app definition of ${String(definition.id)} would be refused (${dialect}).`, {
+      details: problems,
+    });
+  }
+}

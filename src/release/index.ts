@@ -1,0 +1,304 @@
+/**
+ * `shovel release`: Preflight -> Build -> Push -> Render -> Deploy + wait (+ rollback) ->
+ * Record. Resolves only when the new version serves and is healthy; every other outcome
+ * throws (after rolling back), so exit code 0 means exactly that.
+ *
+ * Programmatic API (create-shovel --release calls it): `release(options)`.
+ */
+import { gitState, tagRelease } from './git.js';
+import { loadConfig } from '../config/load.js';
+import { appIdOf, type ShovelConfig } from '../config/schema.js';
+import { buildImage } from '../docker/build.js';
+import { pushImage } from '../docker/push.js';
+import {
+  checkRegistryReachable,
+  loginToTemporaryConfig,
+  registryCredentialsFromEnv,
+  type RegistrySession,
+} from '../docker/registry.js';
+import { imageTag, registryHostOf } from '../docker/tag.js';
+import { isShovelError, StepError } from '../errors.js';
+import { Progress } from '../ui/progress.js';
+import { containerBaseName, containerEnv, deployToDocker } from './docker-target.js';
+import { marathonAuthFromEnv, prepareMarathon, deployMarathon, type MarathonPlan } from './marathon-target.js';
+import { checkDockerEngine, chooseTarget, readPackageFacts, requireCleanTree, type TargetName } from './preflight.js';
+import { appendReleaseLog, gitTagName, type ReleaseRecord } from './record.js';
+import { Redactor } from './redact.js';
+import type { MarathonDialect } from '../marathon/types.js';
+
+export type { ReleaseRecord } from './record.js';
+
+export interface ReleaseOptions {
+  /** The service repository (where shovel.yml, package.json and the Dockerfile are). */
+  cwd: string;
+  /** shovel.yml path, relative to cwd. */
+  configPath?: string;
+  target?: TargetName;
+  /** Print the plan and the rendered app definition; build, push and deploy nothing. */
+  dryRun?: boolean;
+  /** Write the release record as one JSON line to `stdout` (human output stays on stderr). */
+  json?: boolean;
+  allowDirty?: boolean;
+  /** Marathon: override a deployment that holds the app (409). */
+  force?: boolean;
+  /** Overrides release.deadlineSeconds of shovel.yml. */
+  deadlineSeconds?: number;
+  /** Skip GET /v2/info and render this dialect (--dialect). */
+  dialect?: MarathonDialect;
+  signal?: AbortSignal;
+  /** Where steps are shown; default: a Progress on stderr with secrets redacted. */
+  progress?: Progress;
+  env?: NodeJS.ProcessEnv;
+  stdout?: NodeJS.WritableStream;
+}
+
+interface Context {
+  options: ReleaseOptions;
+  env: NodeJS.ProcessEnv;
+  progress: Progress;
+  redactor: Redactor;
+  record: ReleaseRecord;
+}
+
+/** A release error carries the (failed) record, so callers with --json can still print it. */
+const failedRecords = new WeakMap<object, ReleaseRecord>();
+export function recordOfFailure(error: unknown): ReleaseRecord | undefined {
+  return typeof error === 'object' && error !== null ? failedRecords.get(error) : undefined;
+}
+
+export async function release(options: ReleaseOptions): Promise<ReleaseRecord> {
+  const env = options.env ?? process.env;
+  const redactor = Redactor.fromEnv(env);
+  const progress = options.progress ?? new Progress({ stream: redactor.stream(process.stderr) });
+  const firstStep = progress.records.length;
+  const startedAt = new Date();
+  const record: ReleaseRecord = {
+    schemaVersion: 1,
+    kind: 'release',
+    outcome: 'failed',
+    service: '',
+    appId: '',
+    target: options.target ?? 'docker',
+    image: { repository: '', tag: '', ref: '' },
+    startedAt: startedAt.toISOString(),
+    steps: [],
+  };
+  const ctx: Context = { options, env, progress, redactor, record };
+  const finish = () => {
+    record.finishedAt = new Date().toISOString();
+    record.durationMs = Date.now() - startedAt.getTime();
+    record.steps = progress.records.slice(firstStep);
+  };
+  try {
+    await run(ctx, startedAt);
+    finish();
+    const out = redactor.json(record);
+    if (options.json) (options.stdout ?? process.stdout).write(`${JSON.stringify(out)}\n`);
+    return out;
+  } catch (error) {
+    finish();
+    const redacted = redactor.error(error);
+    record.outcome = 'failed';
+    record.error = {
+      code: isShovelError(redacted) ? redacted.code : 'SHOVEL_ERR_UNEXPECTED',
+      ...(redacted instanceof StepError ? { step: redacted.step } : {}),
+      message: redacted instanceof Error ? redacted.message : String(redacted),
+    };
+    const out = redactor.json(record);
+    if (options.json) (options.stdout ?? process.stdout).write(`${JSON.stringify(out)}\n`);
+    if (typeof redacted === 'object' && redacted !== null) failedRecords.set(redacted, out);
+    throw redacted;
+  }
+}
+
+async function run(ctx: Context, startedAt: Date): Promise<void> {
+  const { options, progress, record, env } = ctx;
+  const signal = options.signal;
+
+  // Preflight ------------------------------------------------------------------------------
+  const pre = await progress.step('Preflight', async (update) => {
+    update('shovel.yml');
+    const { config } = await loadConfig(options.cwd, options.configPath);
+    const target = chooseTarget(config, options.target);
+    record.target = target;
+    record.service = config.service.id;
+    record.appId = appIdOf(config);
+    const pkg = await readPackageFacts(options.cwd);
+    update('git');
+    const git = await gitState(options.cwd);
+    record.git = { sha: git.sha, dirty: git.dirty };
+    if (git.dirty && !options.allowDirty) {
+      if (options.dryRun) progress.warn('The working tree has uncommitted changes: a real release needs --allow-dirty.');
+      else requireCleanTree(git);
+    }
+    const tag = imageTag({ version: pkg.version, sha: git.sha, ...(git.dirty ? { dirtyAt: startedAt } : {}) });
+    const repository = config.image.repository;
+    record.image = { repository, tag, ref: `${repository}:${tag}` };
+    const registry = registryHostOf(repository);
+    const deadlineMs = (options.deadlineSeconds ?? config.release.deadlineSeconds) * 1000;
+
+    let marathon: MarathonPlan | undefined;
+    if (target === 'marathon') {
+      update('marathon');
+      marathon = await prepareMarathon(config, {
+        auth: marathonAuthFromEnv(env),
+        ...(options.dialect ? { dialect: options.dialect } : {}),
+        ...(signal ? { signal } : {}),
+      });
+      record.marathon = { url: config.marathon.url, version: marathon.version, dialect: marathon.dialect };
+    }
+    if (options.dryRun) return { config, pkg, git, tag, registry, deadlineMs, marathon, session: undefined };
+
+    update('docker engine');
+    await checkDockerEngine(signal);
+    update(`registry ${registry}`);
+    await checkRegistryReachable(registry, signal ? { signal } : {});
+    const credentials = registryCredentialsFromEnv(env);
+    let session: RegistrySession | undefined;
+    if (credentials) {
+      update(`registry login as ${credentials.user}`);
+      session = await loginToTemporaryConfig(registry, credentials, signal ? { signal } : {});
+    }
+    return { config, pkg, git, tag, registry, deadlineMs, marathon, session };
+  });
+
+  const { config, pkg, git, tag, registry, deadlineMs, marathon, session } = pre;
+  const ref = record.image.ref;
+  const nodeImage = env.SHOVEL_NODE_IMAGE || config.image.nodeImage;
+
+  if (options.dryRun) {
+    dryRunPlan(ctx, config, { nodeImage, deadlineMs, marathon, ref, tag });
+    return;
+  }
+
+  try {
+    // Build + Push ---------------------------------------------------------------------------
+    await progress.step('Build', async (update) => {
+      await buildImage(
+        {
+          ref,
+          ...(nodeImage ? { nodeImage } : {}),
+          version: pkg.version,
+          revision: git.sha,
+          created: startedAt.toISOString(),
+          ...((config.service.description ?? pkg.description) ? { description: config.service.description ?? pkg.description } : {}),
+          title: config.service.id,
+          service: config.service.id,
+        },
+        {
+          contextDir: options.cwd,
+          ...(signal ? { signal } : {}),
+          onLine: (line) => {
+            const shown = buildLine(line);
+            if (shown) update(shown);
+          },
+        },
+      );
+    });
+    const { digest } = await progress.step('Push', async (update) => {
+      update(ref);
+      return pushImage({ repository: config.image.repository, tag, registry, ...(session ? { env: session.env } : {}), ...(signal ? { signal } : {}) });
+    });
+    record.image.digest = digest;
+  } finally {
+    await session?.dispose();
+  }
+
+  // Deploy, wait, roll back --------------------------------------------------------------------
+  if (record.target === 'docker') {
+    progress.skip('Render', 'docker target has no app definition');
+    const deployed = await deployToDocker({ config, image: ref, tag, deadlineMs, progress, ...(signal ? { signal } : {}) });
+    record.docker = {
+      container: deployed.container,
+      containerId: deployed.containerId,
+      port: deployed.port,
+      metricsPort: deployed.metricsPort,
+      stopped: deployed.stopped,
+    };
+    record.url = deployed.url;
+  } else if (marathon) {
+    const result = await deployMarathon(config, marathon, {
+      image: ref,
+      labels: releaseLabels(tag, git.sha),
+      deadlineMs,
+      force: Boolean(options.force),
+      progress,
+      ...(signal ? { signal } : {}),
+    });
+    record.marathon = { ...record.marathon!, deploymentId: result.deploymentId, appVersion: result.version };
+    if (config.publicHost) record.url = `https://${config.publicHost}`;
+  }
+  record.outcome = 'healthy';
+
+  // Record: the release already succeeded; failing to record it is a warning, not a failure.
+  await progress
+    .step('Record', async (update) => {
+      const snapshot = ctx.redactor.json({ ...record, steps: progress.records.slice() });
+      update(gitTagName(tag));
+      await tagRelease(options.cwd, gitTagName(tag), `Release ${ref}\n\n${JSON.stringify(snapshot, null, 2)}\n`);
+      await appendReleaseLog(options.cwd, snapshot);
+    })
+    .catch((error: unknown) => progress.warn(`Could not record the release: ${ctx.redactor.text(String((error as Error).message))}`));
+
+  progress.info(`Released ${ref} (${record.target})${record.url ? `: ${record.url}` : ''}`);
+}
+
+/**
+ * BuildKit's plain progress has dozens of lines a step; only the step headers are worth a
+ * progress line ("#7 [2/5] RUN npm ci"). The full output is in the error when the build fails.
+ */
+export function buildLine(line: string): string | undefined {
+  const match = /^#\d+ (\[[^\]]+\] .*|exporting to image)$/.exec(line.trim());
+  if (!match?.[1]) return undefined;
+  return match[1].length > 100 ? `${match[1].slice(0, 97)}...` : match[1];
+}
+
+function dryRunPlan(
+  ctx: Context,
+  config: ShovelConfig,
+  facts: { nodeImage: string | undefined; deadlineMs: number; marathon: MarathonPlan | undefined; ref: string; tag: string },
+): void {
+  const { record, progress } = ctx;
+  const deadline = `${facts.deadlineMs / 1000}s`;
+  const plan = [
+    `Preflight: docker engine, registry ${registryHostOf(config.image.repository)} reachable${registryCredentialsFromEnv(ctx.env) ? ' and login as $SHOVEL_REGISTRY_USER' : ''}`,
+    `Build: docker build --network host -t ${facts.ref}${facts.nodeImage ? ` (NODE_IMAGE=${facts.nodeImage})` : ''}`,
+    `Push: ${facts.ref}`,
+  ];
+  if (record.target === 'docker') {
+    const env = Object.keys({ ...containerEnv(config), PORT: '', METRICS_PORT: '' }).join(', ');
+    plan.push(
+      `Deploy: docker run -d --network host --name ${containerBaseName(config.service.id, facts.tag)} (free ports for PORT and METRICS_PORT; env ${env})`,
+      `Wait for health: ${config.health.readiness} and ${config.health.liveness} answer 200 within ${deadline}, else remove the new container`,
+      `Stop previous: docker stop -t ${config.killGracePeriodSeconds} on the running container(s) of ${config.service.id}`,
+    );
+  } else if (facts.marathon) {
+    const definition = facts.marathon.render(facts.ref, releaseLabels(facts.tag, record.git?.sha ?? ''));
+    record.marathon = { ...record.marathon!, definition };
+    plan.push(
+      `Render: app ${record.appId} for Marathon ${facts.marathon.version} (dialect ${facts.marathon.dialect})`,
+      `Deploy: PUT ${config.marathon.url}/v2/apps${record.appId}?partialUpdate=false${ctx.options.force ? '&force=true' : ''}`,
+      `Wait: ${config.resources.instances} healthy task(s) of the new version within ${deadline}, else roll back to the previous version`,
+    );
+  }
+  plan.push(`Record: git tag ${gitTagName(facts.tag)} + a line in .shovel/releases.log`);
+  record.plan = plan;
+  record.outcome = 'dry-run';
+  progress.info(`Dry run: nothing is built, pushed or deployed. Plan for ${record.target}:`);
+  plan.forEach((line, i) => progress.info(`  ${i + 1}. ${line}`));
+  if (record.marathon?.definition && !ctx.options.json) {
+    // The app definition is the point of a dry run: stdout, so it can be piped into jq.
+    (ctx.options.stdout ?? process.stdout).write(`${JSON.stringify(ctx.redactor.json(record.marathon.definition), null, 2)}\n`);
+  }
+}
+
+export { rollback, status, type RollbackOptions } from './operations.js';
+export type { ServiceStatus } from './status.js';
+
+/**
+ * Labels of the Marathon app naming what runs, under the OCI names the image carries too
+ * (SHOVEL_* and HAPROXY_* labels are reserved by the marathon module).
+ */
+export function releaseLabels(tag: string, revision: string): Record<string, string> {
+  return { 'org.opencontainers.image.version': tag, 'org.opencontainers.image.revision': revision };
+}

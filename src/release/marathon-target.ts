@@ -1,0 +1,91 @@
+/**
+ * The Marathon target, as seen from a release: connect, learn the version (it decides the app
+ * definition's dialect), render + validate, then hand the deployment, the wait and any
+ * rollback to the marathon module (src/marathon/deploy.ts), which owns those rules.
+ */
+import type { ShovelConfig } from '../config/schema.js';
+import { appIdOf } from '../config/schema.js';
+import { UsageError } from '../errors.js';
+import { MarathonClient } from '../marathon/client.js';
+import { deployToMarathon } from '../marathon/deploy.js';
+import { dialectFor, renderAppDefinition } from '../marathon/render.js';
+import type { MarathonAuth, MarathonDialect } from '../marathon/types.js';
+import { validateAppDefinition } from '../marathon/validate.js';
+import type { Progress } from '../ui/progress.js';
+
+/** MARATHON_TOKEN (DC/OS) or MARATHON_USER + MARATHON_PASSWORD (HTTP Basic); none is allowed. */
+export function marathonAuthFromEnv(env: NodeJS.ProcessEnv): MarathonAuth | undefined {
+  if (env.MARATHON_TOKEN) return { kind: 'token', token: env.MARATHON_TOKEN };
+  const user = env.MARATHON_USER ?? '';
+  const password = env.MARATHON_PASSWORD ?? '';
+  if (user && password) return { kind: 'basic', user, password };
+  if (user || password) {
+    throw new UsageError('SHOVEL_ERR_MARATHON_ENV', `${user ? 'MARATHON_PASSWORD' : 'MARATHON_USER'} is not set, but ${user ? 'MARATHON_USER' : 'MARATHON_PASSWORD'} is.`, {
+      hint: 'Set both for HTTP Basic auth, or MARATHON_TOKEN for DC/OS.',
+    });
+  }
+  return undefined;
+}
+
+export interface MarathonPlan {
+  client: MarathonClient;
+  /** Marathon's version from GET /v2/info, or "(--dialect)" when it was not asked. */
+  version: string;
+  dialect: MarathonDialect;
+  /** Renders and validates the app definition of `image`. */
+  render(image: string, labels: Record<string, string>): Record<string, unknown>;
+}
+
+export async function prepareMarathon(
+  config: ShovelConfig,
+  options: { auth: MarathonAuth | undefined; dialect?: MarathonDialect; signal?: AbortSignal },
+): Promise<MarathonPlan> {
+  const client = new MarathonClient({ url: config.marathon.url, ...(options.auth ? { auth: options.auth } : {}) });
+  let version = '(--dialect)';
+  let dialect = options.dialect;
+  if (!dialect) {
+    const info = await client.info(options.signal);
+    version = info.version;
+    dialect = dialectFor(version);
+  }
+  const chosen = dialect;
+  return {
+    client,
+    version,
+    dialect: chosen,
+    render(image, labels) {
+      const definition = renderAppDefinition(config, { image, dialect: chosen, labels });
+      validateAppDefinition(definition, chosen);
+      return definition;
+    },
+  };
+}
+
+export interface MarathonDeployResult {
+  deploymentId: string;
+  version: string;
+}
+
+export async function deployMarathon(
+  config: ShovelConfig,
+  plan: MarathonPlan,
+  options: { image: string; labels: Record<string, string>; deadlineMs: number; force: boolean; progress: Progress; signal?: AbortSignal },
+): Promise<MarathonDeployResult> {
+  const definition = await options.progress.step('Render', async (update) => {
+    update(`dialect ${plan.dialect}`);
+    return plan.render(options.image, options.labels);
+  });
+  return options.progress.step('Deploy and wait', async (update) => {
+    const result = await deployToMarathon(plan.client, {
+      appId: appIdOf(config),
+      definition,
+      deadlineMs: options.deadlineMs,
+      force: options.force,
+      onFirstFailure: config.release.onFirstFailure,
+      onProgress: (healthy, instances, detail, phase) =>
+        update(`${phase === 'rollback' ? 'ROLLING BACK: ' : ''}${healthy}/${instances} healthy${detail ? `, ${detail}` : ''}`),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    return { deploymentId: result.deploymentId, version: result.version };
+  });
+}

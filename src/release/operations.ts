@@ -1,0 +1,124 @@
+/**
+ * `status` and `rollback` as programmatic operations (the CLI is a thin layer over them):
+ * they load the config, choose the target the same way `release` does, and redact secrets
+ * from whatever they return or throw.
+ */
+import { loadConfig } from '../config/load.js';
+import { appIdOf } from '../config/schema.js';
+import { isShovelError, StepError } from '../errors.js';
+import { Progress } from '../ui/progress.js';
+import { marathonAuthFromEnv } from './marathon-target.js';
+import { chooseTarget, type TargetName } from './preflight.js';
+import { appendReleaseLog, readReleaseLog, type ReleaseRecord } from './record.js';
+import { Redactor } from './redact.js';
+import { rollbackDocker, rollbackMarathon } from './rollback.js';
+import { dockerStatus, marathonStatus, type ServiceStatus } from './status.js';
+
+interface CommonOptions {
+  cwd: string;
+  configPath?: string;
+  target?: TargetName;
+  signal?: AbortSignal;
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function status(options: CommonOptions): Promise<ServiceStatus> {
+  const env = options.env ?? process.env;
+  const redactor = Redactor.fromEnv(env);
+  try {
+    const { config } = await loadConfig(options.cwd, options.configPath);
+    const target = chooseTarget(config, options.target);
+    const result = target === 'docker' ? await dockerStatus(config) : await marathonStatus(config, marathonAuthFromEnv(env), options.signal);
+    return redactor.json(result);
+  } catch (error) {
+    throw redactor.error(error);
+  }
+}
+
+export interface RollbackOptions extends CommonOptions {
+  /** Image tag (docker) or Marathon version timestamp; default: the one before the current. */
+  version?: string;
+  deadlineSeconds?: number;
+  force?: boolean;
+  json?: boolean;
+  progress?: Progress;
+  stdout?: NodeJS.WritableStream;
+}
+
+export async function rollback(options: RollbackOptions): Promise<ReleaseRecord> {
+  const env = options.env ?? process.env;
+  const redactor = Redactor.fromEnv(env);
+  const progress = options.progress ?? new Progress({ stream: redactor.stream(process.stderr) });
+  const firstStep = progress.records.length;
+  const started = new Date();
+  const record: ReleaseRecord = {
+    schemaVersion: 1,
+    kind: 'rollback',
+    outcome: 'failed',
+    service: '',
+    appId: '',
+    target: options.target ?? 'docker',
+    image: { repository: '', tag: '', ref: '' },
+    startedAt: started.toISOString(),
+    steps: [],
+  };
+  const print = (r: ReleaseRecord) => {
+    if (options.json) (options.stdout ?? process.stdout).write(`${JSON.stringify(r)}\n`);
+  };
+  const finish = () => {
+    record.finishedAt = new Date().toISOString();
+    record.durationMs = Date.now() - started.getTime();
+    record.steps = progress.records.slice(firstStep);
+  };
+  try {
+    const { config } = await loadConfig(options.cwd, options.configPath);
+    const target = chooseTarget(config, options.target);
+    Object.assign(record, { target, service: config.service.id, appId: appIdOf(config) });
+    const deadlineMs = (options.deadlineSeconds ?? config.release.deadlineSeconds) * 1000;
+    const signal = options.signal ? { signal: options.signal } : {};
+    if (target === 'docker') {
+      const done = await rollbackDocker({ cwd: options.cwd, config, ...(options.version ? { version: options.version } : {}), deadlineMs, progress, ...signal });
+      record.image = { repository: config.image.repository, tag: done.version, ref: done.image };
+      record.docker = {
+        container: done.deployed.container,
+        containerId: done.deployed.containerId,
+        port: done.deployed.port,
+        metricsPort: done.deployed.metricsPort,
+        stopped: done.deployed.stopped,
+      };
+      record.url = done.deployed.url;
+    } else {
+      const done = await rollbackMarathon({
+        config,
+        auth: marathonAuthFromEnv(env),
+        log: await readReleaseLog(options.cwd),
+        ...(options.version ? { version: options.version } : {}),
+        deadlineMs,
+        force: Boolean(options.force),
+        progress,
+        ...signal,
+      });
+      const ref = done.image ?? '';
+      record.image = { repository: config.image.repository, tag: ref.startsWith(`${config.image.repository}:`) ? ref.slice(config.image.repository.length + 1) : '', ref };
+      record.marathon = { url: config.marathon.url, deploymentId: done.deploymentId, appVersion: done.appVersion };
+      if (config.publicHost) record.url = `https://${config.publicHost}`;
+    }
+    record.outcome = 'healthy';
+    finish();
+    const out = redactor.json(record);
+    await appendReleaseLog(options.cwd, out).catch((error: unknown) => progress.warn(`Could not record the rollback: ${(error as Error).message}`));
+    progress.info(`Rolled back ${record.appId} to ${record.image.tag || record.marathon?.appVersion || ''}${record.url ? `: ${record.url}` : ''}`);
+    print(out);
+    return out;
+  } catch (error) {
+    finish();
+    const redacted = redactor.error(error);
+    record.error = {
+      code: isShovelError(redacted) ? redacted.code : 'SHOVEL_ERR_UNEXPECTED',
+      ...(redacted instanceof StepError ? { step: redacted.step } : {}),
+      message: redacted instanceof Error ? redacted.message : String(redacted),
+    };
+    print(redactor.json(record));
+    throw redacted;
+  }
+}

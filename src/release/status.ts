@@ -1,0 +1,108 @@
+/**
+ * `shovel status`: which version serves, how many tasks, are they healthy. Read-only.
+ */
+import type { ShovelConfig } from '../config/schema.js';
+import { appIdOf } from '../config/schema.js';
+import { StepError } from '../errors.js';
+import { MarathonClient } from '../marathon/client.js';
+import type { MarathonAuth, TaskFailure } from '../marathon/types.js';
+import { localUrl, runningContainers } from './docker-target.js';
+import type { TargetName } from './preflight.js';
+
+export interface ServiceStatus {
+  service: string;
+  appId: string;
+  target: TargetName;
+  /** Image tag (docker) or Marathon app version timestamp; undefined: not deployed. */
+  version?: string;
+  image?: string;
+  instances: number;
+  healthy: number;
+  tasks: Array<{ id: string; version: string; url?: string; state: string; ready?: boolean; live?: boolean }>;
+  deployments?: string[];
+  lastTaskFailure?: TaskFailure;
+}
+
+async function answers200(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(2000), redirect: 'manual' });
+    await response.body?.cancel();
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+export async function dockerStatus(config: ShovelConfig): Promise<ServiceStatus> {
+  const running = await runningContainers(config.service.id);
+  const tasks = await Promise.all(
+    running.map(async (c) => {
+      const url = c.port ? localUrl(c.port) : undefined;
+      const ready = url ? await answers200(url + config.health.readiness) : false;
+      const live = url ? await answers200(url + config.health.liveness) : false;
+      return { id: c.name, version: c.version, ...(url ? { url } : {}), state: c.status, ready, live };
+    }),
+  );
+  const newest = running[0];
+  return {
+    service: config.service.id,
+    appId: appIdOf(config),
+    target: 'docker',
+    ...(newest ? { version: newest.version, image: newest.image } : {}),
+    instances: running.length,
+    healthy: tasks.filter((t) => t.ready && t.live).length,
+    tasks,
+  };
+}
+
+export async function marathonStatus(config: ShovelConfig, auth: MarathonAuth | undefined, signal?: AbortSignal): Promise<ServiceStatus> {
+  const client = new MarathonClient({ url: config.marathon.url, ...(auth ? { auth } : {}) });
+  const appId = appIdOf(config);
+  const app = await client.getApp(appId, signal);
+  const base = { service: config.service.id, appId, target: 'marathon' as const };
+  if (!app) return { ...base, instances: 0, healthy: 0, tasks: [] };
+  const rawTasks = Array.isArray(app.tasks) ? (app.tasks as Array<Record<string, unknown>>) : [];
+  const docker = (app.container as { docker?: { image?: string } } | undefined)?.docker;
+  return {
+    ...base,
+    version: app.version,
+    ...(docker?.image ? { image: docker.image } : {}),
+    instances: app.instances,
+    healthy: app.tasksHealthy ?? 0,
+    tasks: rawTasks.map((t) => ({
+      id: String(t.id ?? ''),
+      version: String(t.version ?? ''),
+      state: String(t.state ?? 'TASK_RUNNING'),
+      ...(Array.isArray(t.healthCheckResults) && t.healthCheckResults.length > 0
+        ? { live: (t.healthCheckResults as Array<{ alive?: boolean }>).every((h) => h.alive === true) }
+        : {}),
+    })),
+    deployments: (app.deployments ?? []).map((d) => d.id),
+    ...(app.lastTaskFailure ? { lastTaskFailure: app.lastTaskFailure } : {}),
+  };
+}
+
+export function formatStatus(status: ServiceStatus): string {
+  if (!status.version) return `${status.appId} is not deployed (${status.target}).`;
+  const lines = [
+    `${status.appId} (${status.target}) version ${status.version}`,
+    ...(status.image ? [`  image: ${status.image}`] : []),
+    `  healthy: ${status.healthy}/${status.instances}`,
+  ];
+  for (const t of status.tasks) {
+    const health = [t.ready === undefined ? '' : `ready=${t.ready ? 'yes' : 'no'}`, t.live === undefined ? '' : `live=${t.live ? 'yes' : 'no'}`]
+      .filter(Boolean)
+      .join(' ');
+    lines.push(`  - ${t.id} ${t.version} ${t.state}${t.url ? ` ${t.url}` : ''}${health ? ` ${health}` : ''}`);
+  }
+  if (status.deployments?.length) lines.push(`  deployments running: ${status.deployments.join(', ')}`);
+  if (status.lastTaskFailure) {
+    const f = status.lastTaskFailure;
+    lines.push(`  last task failure: ${f.state ?? ''} ${f.message ?? ''} ${f.timestamp ?? ''}`.trimEnd());
+  }
+  return lines.join('\n');
+}
+
+export function notDeployed(appId: string, step: string): StepError {
+  return new StepError('SHOVEL_ERR_NOT_DEPLOYED', step, `${appId} is not deployed.`, { hint: 'Run shovel release first.' });
+}

@@ -1,0 +1,58 @@
+/**
+ * Builds the HTTP app without listening, so tests drive it with `app.inject()` and main.ts
+ * owns the process concerns (ports, signals, exit codes).
+ */
+import Fastify, { type FastifyInstance, LogController } from "fastify";
+import type { DestinationStream } from "pino";
+import type { Config } from "./config.js";
+import { registerErrorHandlers } from "./errors.js";
+import { Lifecycle, type ReadinessCheck, registerHealthRoutes } from "./health.js";
+import { loggerOptions, REQUEST_ID_HEADER, requestIdOf } from "./logger.js";
+import { createMetrics, instrument, type Metrics } from "./metrics.js";
+import { registerRoutes } from "./routes/index.js";
+
+export interface AppOptions {
+  config: Config;
+  lifecycle?: Lifecycle;
+  metrics?: Metrics;
+  /** Dependencies readiness depends on; add the service's own here (see health.ts). */
+  readinessChecks?: readonly ReadinessCheck[];
+  /** Where log lines go (stdout when absent); tests capture them. */
+  logStream?: DestinationStream;
+}
+
+export interface App {
+  app: FastifyInstance;
+  lifecycle: Lifecycle;
+  metrics: Metrics;
+}
+
+export async function buildApp(options: AppOptions): Promise<App> {
+  const { config } = options;
+  const lifecycle = options.lifecycle ?? new Lifecycle();
+  const metrics = options.metrics ?? createMetrics();
+
+  const app = Fastify({
+    logger: loggerOptions(config.logLevel, options.logStream),
+    // Ids come from requestIdOf (validated header or a fresh one), never raw from the header.
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    logController: new LogController({ requestIdLogLabel: "requestId" }),
+  });
+
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+  });
+  // While draining, every response closes its connection: clients reconnect to another
+  // instance, and the server's close is not held up by keep-alive connections that
+  // finished their last request.
+  app.addHook("onSend", async (_request, reply) => {
+    if (lifecycle.state === "shutting-down") reply.header("connection", "close");
+  });
+  instrument(app, metrics);
+  registerErrorHandlers(app);
+  registerHealthRoutes(app, lifecycle, options.readinessChecks ?? []);
+  await registerRoutes(app, { config });
+
+  return { app, lifecycle, metrics };
+}

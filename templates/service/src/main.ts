@@ -1,0 +1,63 @@
+/**
+ * The process entry point: validate config, listen, mark ready, and hand signals to the
+ * graceful shutdown. Everything else lives in modules that tests can use without a process.
+ */
+import { pino } from "pino";
+import { buildApp } from "./app.js";
+import { type Config, ConfigError, loadConfig } from "./config.js";
+import { loggerOptions } from "./logger.js";
+import { buildMetricsServer, createMetrics } from "./metrics.js";
+import { createShutdown } from "./shutdown.js";
+
+function configOrExit(): Config | undefined {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    // One line naming every bad variable, before anything listens; the platform shows it.
+    pino(loggerOptions("info")).fatal(error.message);
+    process.exitCode = 1;
+    return undefined;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = configOrExit();
+  if (!config) return;
+
+  const metrics = createMetrics();
+  const { app, lifecycle } = await buildApp({ config, metrics });
+  const metricsServer = buildMetricsServer(metrics);
+
+  // Past this point a crash must still be one JSON log line, not a bare stack on stderr.
+  process.on("uncaughtException", (error) => {
+    app.log.fatal({ err: error }, "uncaught exception, exiting 1");
+    process.exit(1);
+  });
+
+  const shutdown = createShutdown({
+    app,
+    metricsServer,
+    lifecycle,
+    delayMs: config.shutdownDelayMs,
+    timeoutMs: config.shutdownTimeoutMs,
+    log: app.log,
+    exit: (code) => process.exit(code),
+  });
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.on(signal, () => void shutdown(signal));
+  }
+
+  try {
+    await app.listen({ port: config.port, host: config.host });
+    const metricsUrl = await metricsServer.listen({ port: config.metricsPort, host: config.host });
+    app.log.info({ url: `${metricsUrl}/metrics` }, "metrics listening");
+  } catch (error) {
+    app.log.fatal({ err: error }, "could not listen, exiting 1");
+    process.exit(1);
+  }
+  lifecycle.markReady();
+  app.log.info("ready");
+}
+
+await main();

@@ -1,0 +1,171 @@
+import { execa } from 'execa';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createShovel, tempDir } from '../support/cli.js';
+
+const QUIET = ['--no-install', '--no-git'];
+/** A git with no user identity and no global/system config. */
+async function bareGitEnv() {
+  const home = await tempDir('shovel-home-');
+  return { HOME: home, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: path.join(home, 'none'), XDG_CONFIG_HOME: home };
+}
+
+describe('create-shovel (built bin, no TTY)', () => {
+  it('--yes generates a service named after the directory, with the answers recorded', async () => {
+    const cwd = await tempDir();
+    const r = await createShovel(['orders', '--yes', ...QUIET], { cwd });
+    expect(r.exitCode, r.all).toBe(0);
+    const files = await readdir(path.join(cwd, 'orders'));
+    expect(files).toEqual(expect.arrayContaining(['package.json', 'Dockerfile', 'shovel.yml', '.gitignore', '.shovel', 'src']));
+    const record = JSON.parse(await readFile(path.join(cwd, 'orders/.shovel/answers.json'), 'utf8'));
+    expect(record).toMatchObject({ template: 'service', version: expect.any(String), answers: { name: 'orders', port: 8080 } });
+    expect(await readdir(cwd)).toEqual(['orders']);
+  });
+
+  it('takes every input as a flag', async () => {
+    const cwd = await tempDir();
+    const r = await createShovel(
+      ['svc', '--name', 'billing', '--description', 'Bills.', '--team', 'payments', '--port', '9000', '--public-host', 'billing.example.com',
+        '--cpus', '0.5', '--memory', '512', '--instances', '3', '--image-repository', '127.0.0.1:5000/payments',
+        '--marathon-url', 'https://marathon.example.com', '--marathon-group', '/payments', '--node-image', 'node:26-bookworm-slim', ...QUIET],
+      { cwd },
+    );
+    expect(r.exitCode, r.all).toBe(0);
+    const { answers } = JSON.parse(await readFile(path.join(cwd, 'svc/.shovel/answers.json'), 'utf8'));
+    expect(answers).toEqual({
+      name: 'billing', description: 'Bills.', team: 'payments', port: 9000, publicHost: 'billing.example.com', cpus: 0.5, memory: 512,
+      instances: 3, imageRepository: '127.0.0.1:5000/payments', marathonUrl: 'https://marathon.example.com', marathonGroup: '/payments',
+      nodeImage: 'node:26-bookworm-slim',
+    });
+  });
+
+  it('never prompts without a TTY: a missing input exits 2 listing the flag, nothing written', async () => {
+    const cwd = await tempDir();
+    for (const env of [{}, { CI: 'true' }]) {
+      const r = await createShovel([...QUIET], { cwd, env });
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toContain('missing required input: --name');
+    }
+    expect(await readdir(cwd)).toEqual([]);
+  });
+
+  it('bad input: one line naming the field, value and rule; exit 2; nothing written', async () => {
+    const cwd = await tempDir();
+    const r = await createShovel(['--name', '../evil', '--yes', ...QUIET], { cwd });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/--name: "..\/evil" must use only lowercase letters/);
+    const r2 = await createShovel(['ok-name', '--port', '80', '--yes', ...QUIET], { cwd });
+    expect(r2.exitCode).toBe(2);
+    expect(r2.stderr.split('\n')[0]).toBe('✖ --port: 80 must be a whole number from 1024 to 65535 [SHOVEL_ERR_INPUT_INVALID]');
+    expect(await readdir(cwd)).toEqual([]);
+  });
+
+  it('refuses a non-empty target and lists what is in the way; --force replaces it but keeps .git', async () => {
+    const cwd = await tempDir();
+    const dir = path.join(cwd, 'svc');
+    await mkdir(path.join(dir, '.git'), { recursive: true });
+    await writeFile(path.join(dir, '.git/marker'), 'keep me');
+    await writeFile(path.join(dir, 'notes.txt'), 'mine');
+    const r = await createShovel(['svc', '--yes', ...QUIET], { cwd });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('is not empty');
+    expect(r.stderr).toContain('- notes.txt');
+    expect(await readFile(path.join(dir, 'notes.txt'), 'utf8')).toBe('mine');
+
+    const forced = await createShovel(['svc', '--yes', '--force', ...QUIET], { cwd });
+    expect(forced.exitCode, forced.all).toBe(0);
+    expect(await readFile(path.join(dir, '.git/marker'), 'utf8')).toBe('keep me');
+    await expect(readFile(path.join(dir, 'notes.txt'))).rejects.toThrow(/ENOENT/);
+    expect(await readdir(cwd)).toEqual(['svc']);
+  });
+
+  it('--dry-run prints every file with its size and every command, and writes nothing', async () => {
+    const cwd = await tempDir();
+    const r = await createShovel(['svc', '--yes', '--dry-run', '--release'], { cwd });
+    expect(r.exitCode, r.all).toBe(0);
+    expect(r.stderr).toMatch(/package\.json\s+[\d.]+ (B|KiB)/);
+    expect(r.stderr).toContain('[git] git init');
+    expect(r.stderr).toContain('[install] npm install');
+    expect(r.stderr).toContain('[release] shovel release');
+    expect(await readdir(cwd)).toEqual([]);
+  });
+
+  it('--json prints one report on stdout and human output on stderr', async () => {
+    const cwd = await tempDir();
+    const r = await createShovel(['svc', '--yes', '--json', ...QUIET], { cwd });
+    expect(r.exitCode, r.all).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({ tool: 'create-shovel', outcome: 'created', target: path.join(cwd, 'svc'), inputs: { name: 'svc' } });
+    expect(report.files.map((f: { path: string }) => f.path)).toContain('shovel.yml');
+    expect(report.files.every((f: { size: number }) => f.size > 0)).toBe(true);
+    expect(report.steps[0]).toMatchObject({ status: 'ok', ms: expect.any(Number) });
+    expect(report.timings.totalMs).toBeGreaterThan(0);
+    expect(r.stderr).toContain('Created svc');
+
+    const bad = await createShovel(['svc2', '--yes', '--json', '--port', 'x', ...QUIET], { cwd });
+    expect(bad.exitCode).toBe(2);
+    expect(JSON.parse(bad.stdout)).toMatchObject({ outcome: 'failed', error: { code: 'SHOVEL_ERR_INPUT_INVALID' } });
+  });
+
+  it('--answers reads JSON and YAML (flags win); unknown keys are refused', async () => {
+    const cwd = await tempDir();
+    await writeFile(path.join(cwd, 'a.json'), JSON.stringify({ name: 'from-json', port: 9100, 'public-host': 'x.example.com' }));
+    await writeFile(path.join(cwd, 'a.yml'), 'name: from-yaml\ndescription: |\n  Two\n  lines\ninstances: 4\n');
+    await writeFile(path.join(cwd, 'bad.yml'), 'name: x\ncolour: blue\n');
+    expect((await createShovel(['--answers', 'a.json', '--port', '9200', ...QUIET], { cwd })).exitCode).toBe(0);
+    const j = JSON.parse(await readFile(path.join(cwd, 'from-json/.shovel/answers.json'), 'utf8')).answers;
+    expect(j).toMatchObject({ port: 9200, publicHost: 'x.example.com' });
+    expect((await createShovel(['--answers', 'a.yml', ...QUIET], { cwd })).exitCode).toBe(0);
+    const y = JSON.parse(await readFile(path.join(cwd, 'from-yaml/.shovel/answers.json'), 'utf8')).answers;
+    expect(y).toMatchObject({ description: 'Two\nlines\n', instances: 4 });
+    const bad = await createShovel(['--answers', 'bad.yml', ...QUIET], { cwd });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('unknown input: colour');
+    // The record a service keeps re-renders the same service.
+    const again = await createShovel(['copy', '--answers', 'from-yaml/.shovel/answers.json', '--name', 'copy', ...QUIET], { cwd });
+    expect(again.exitCode, again.all).toBe(0);
+    const copy = JSON.parse(await readFile(path.join(cwd, 'copy/.shovel/answers.json'), 'utf8')).answers;
+    expect({ ...copy, name: 'from-yaml' }).toEqual(y);
+  });
+
+  it('git: inits and commits with a fallback identity when none is configured, and says so', async () => {
+    const cwd = await tempDir();
+    const env = await bareGitEnv();
+    const r = await createShovel(['svc', '--yes', '--no-install'], { cwd, env });
+    expect(r.exitCode, r.all).toBe(0);
+    expect(r.stderr).toContain('git has no user.name/user.email');
+    const log = await execa('git', ['log', '--format=%an <%ae>|%s'], { cwd: path.join(cwd, 'svc'), env });
+    expect(log.stdout).toBe('create-shovel <create-shovel@localhost>|Initial commit from create-shovel');
+    const status = await execa('git', ['status', '--porcelain'], { cwd: path.join(cwd, 'svc'), env });
+    expect(status.stdout).toBe('');
+  });
+
+  it('git: skipped inside an existing work tree', async () => {
+    const cwd = await tempDir();
+    const env = await bareGitEnv();
+    await execa('git', ['init', '-q'], { cwd, env });
+    const r = await createShovel(['svc', '--yes', '--no-install', '--json'], { cwd, env });
+    expect(r.exitCode, r.all).toBe(0);
+    expect(JSON.parse(r.stdout).notes).toContain('git: skipped (the target is inside an existing git work tree)');
+    await expect(readdir(path.join(cwd, 'svc/.git'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('a failing step exits 1 naming the step and the command, and leaves no target behind', async () => {
+    const cwd = await tempDir();
+    const env = { npm_config_user_agent: 'pnpm/9.0.0 node/v20', PATH: path.dirname(process.execPath) };
+    const r = await createShovel(['svc', '--yes', '--no-git'], { cwd, env });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/Install dependencies \(pnpm\): `pnpm install` pnpm is not installed or not on PATH/);
+    expect(await readdir(cwd)).toEqual([]);
+  });
+
+  it('--version and --help', async () => {
+    const cwd = await tempDir();
+    const v = await createShovel(['--version'], { cwd });
+    expect(v.stdout).toMatch(/^\d+\.\d+\.\d+$/);
+    const h = await createShovel(['--help'], { cwd });
+    expect(h.exitCode).toBe(0);
+    expect(h.stdout).toContain('--marathon-group TEXT');
+  });
+});

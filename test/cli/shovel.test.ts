@@ -1,0 +1,95 @@
+/**
+ * The built `shovel` bin as a user runs it (run `npm run build` first; `npm test` does).
+ * Exit codes: 0 ok, 1 a step failed, 2 bad flags or config.
+ */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FLAGS } from '../../src/cli/shovel-flags.js';
+import { makeServiceRepo, runShovel } from '../release/helpers.js';
+
+const tmp = () => mkdtemp(path.join(os.tmpdir(), 'shovel-cli-'));
+
+describe('shovel (built bin)', () => {
+  it('--help lists every command and every flag with its default, and exits 0', async () => {
+    const run = await runShovel(['--help'], { cwd: await tmp() });
+    expect(run.exitCode).toBe(0);
+    for (const command of ['release', 'render', 'status', 'rollback [version]']) expect(run.stdout).toContain(`  ${command}`);
+    for (const flag of FLAGS) {
+      expect(run.stdout).toContain(`--${flag.name}`);
+      if (flag.defaultText) expect(run.stdout).toContain(`(default: ${flag.defaultText})`);
+    }
+    expect(run.stdout).toContain('Exit codes: 0 released and healthy');
+  });
+
+  it('--version prints the package version', async () => {
+    const run = await runShovel(['--version'], { cwd: await tmp() });
+    expect(run).toMatchObject({ exitCode: 0, stdout: '0.1.0' });
+  });
+
+  it('no command: help on stdout, exit 2', async () => {
+    const run = await runShovel([], { cwd: await tmp() });
+    expect(run.exitCode).toBe(2);
+    expect(run.stdout).toContain('Usage: shovel <command>');
+  });
+
+  it.each([
+    [['release', '--bogus'], "Unknown option '--bogus'"],
+    [['deploy'], 'Unknown command "deploy"'],
+    [['release', '--target', 'k8s'], '--target must be one of marathon, docker (got "k8s")'],
+    [['release', '--deadline', 'soon'], '--deadline must be a whole number of seconds'],
+    [['status', '--dry-run'], '--dry-run does not apply to "shovel status"'],
+    [['release', 'extra'], 'Unexpected argument "extra"'],
+  ])('%j exits 2 naming the problem', async (args, message) => {
+    const run = await runShovel(args, { cwd: await tmp() });
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain(message);
+    expect(run.stdout).toBe('');
+  });
+
+  it('missing shovel.yml: exit 2 with a clear message and what to do', async () => {
+    const dir = await tmp();
+    const run = await runShovel(['release'], { cwd: dir });
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain(`No shovel.yml found at ${path.join(dir, 'shovel.yml')}.`);
+    expect(run.stderr).toContain('pass --config PATH');
+  });
+
+  it('an invalid shovel.yml: exit 2 listing every problem with its line', async () => {
+    const dir = await tmp();
+    await writeFile(path.join(dir, 'shovel.yml'), 'service:\n  id: Bad_Name\nports:\n  http: 1\n');
+    const run = await runShovel(['status'], { cwd: dir });
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain('shovel.yml:2: service.id must');
+    expect(run.stderr).toContain('shovel.yml:4: ports.http must be at least 1024');
+    expect(run.stderr).toContain('shovel.yml:1: image must be set (an object)');
+  });
+
+  it('release --dry-run --json prints exactly one JSON record on stdout', async () => {
+    const dir = await makeServiceRepo();
+    const run = await runShovel(['release', '--dry-run', '--json'], { cwd: dir, env: { SHOVEL_DOCKER: '/nonexistent' } });
+    expect(run.exitCode, run.stderr).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ outcome: 'dry-run', target: 'docker', kind: 'release' });
+    expect(run.stderr).toContain('▶ Preflight');
+  });
+
+  it('a missing docker client fails Preflight naming the binary, exit 1', async () => {
+    const dir = await makeServiceRepo();
+    const run = await runShovel(['release'], { cwd: dir, env: { SHOVEL_DOCKER: '/nonexistent/docker' } });
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain('Preflight: The docker client "/nonexistent/docker" was not found.');
+  });
+
+  it('render without marathon.url needs --dialect', async () => {
+    const dir = await makeServiceRepo();
+    const run = await runShovel(['render'], { cwd: dir });
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain('needs --dialect');
+    const ok = await runShovel(['render', '--dialect', '1.x'], { cwd: dir });
+    expect(ok.exitCode, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ id: '/shovel-fixture' });
+  });
+});

@@ -1,0 +1,153 @@
+/**
+ * End to end on the local Docker engine: the stand-in runs every task as a real container
+ * (--network host), health-checks it over HTTP, rolls it, kills it with docker stop; the
+ * release code drives it through MarathonClient. The task image is built here, FROM the local
+ * Node base image, without pulling anything.
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { shovelConfigSchema } from '../../src/config/schema.js';
+import { MarathonClient } from '../../src/marathon/client.js';
+import { deployToMarathon } from '../../src/marathon/deploy.js';
+import { renderAppDefinition } from '../../src/marathon/render.js';
+import type { ShovelError } from '../../src/errors.js';
+import { dockerSuite } from '../support/environment.js';
+import { startMarathonStandin, type MarathonStandin } from '../support/marathon-standin/index.js';
+
+const run = promisify(execFile);
+
+/** A task that serves /health/live, /health/ready and / on $PORT, metrics on $METRICS_PORT. */
+const SERVER = `
+const http = require('node:http');
+const mode = process.env.MODE || 'healthy';
+const body = () => JSON.stringify({ release: process.env.RELEASE, port: process.env.PORT, env: { PORT0: process.env.PORT0, PORT_HTTP: process.env.PORT_HTTP, HOST: process.env.HOST } });
+const app = http.createServer((req, res) => {
+  const ok = mode === 'healthy';
+  if (req.url === '/health/live' || req.url === '/health/ready') { res.writeHead(ok ? 200 : 503); return res.end(); }
+  res.writeHead(200, { 'content-type': 'application/json' }); res.end(body());
+});
+const metrics = http.createServer((req, res) => { res.end('up 1\\n'); });
+if (mode === 'crash') { console.error('boom: crashing on purpose'); process.exit(3); }
+app.listen(Number(process.env.PORT), '127.0.0.1');
+metrics.listen(Number(process.env.METRICS_PORT), '127.0.0.1');
+process.on('SIGTERM', () => { app.close(); metrics.close(); process.exit(0); });
+`;
+
+dockerSuite('Marathon stand-in on Docker', (env) => {
+  let standin: MarathonStandin;
+  let client: MarathonClient;
+  let image: string;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'shovel-standin-'));
+    const dockerfile = `FROM ${env.nodeImage}\nCOPY server.js /srv/server.js\nCMD ["node", "/srv/server.js"]\n`;
+    await writeFile(path.join(dir, 'server.js'), SERVER);
+    await writeFile(path.join(dir, 'Dockerfile'), dockerfile);
+    image = `shovel-standin-task:${createHash('sha256').update(dockerfile + SERVER).digest('hex').slice(0, 12)}`;
+    await run(env.docker, ['build', '--network', 'host', '-t', image, dir], { env: { ...process.env, DOCKER_BUILDKIT: '1' } });
+    standin = await startMarathonStandin({ runner: 'docker', docker: env.docker });
+    client = new MarathonClient({ url: standin.url, retry: { attempts: 3, baseDelayMs: 50 } });
+  }, 180_000);
+
+  afterAll(async () => {
+    await standin?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  const definition = (release: string, mode: string, instances = 2) =>
+    renderAppDefinition(
+      shovelConfigSchema.parse({
+        service: { id: 'e2e', group: '/standin' },
+        image: { repository: 'shovel-standin-task' },
+        resources: { cpus: 0.1, memory: 64, instances },
+        ports: { http: 8080, metrics: 9090 },
+        health: { gracePeriodSeconds: 3, intervalSeconds: 2, timeoutSeconds: 1, maxConsecutiveFailures: 2 },
+        shutdown: { delayMs: 0, timeoutMs: 500 },
+        killGracePeriodSeconds: 2,
+        env: { RELEASE: release, MODE: mode },
+      }),
+      { image, dialect: '1.x' },
+    );
+
+  async function serving(): Promise<Array<{ release: string; port: string; env: Record<string, string> }>> {
+    const tasks = standin.app('/standin/e2e')!.tasks.filter((t) => t.state === 'running');
+    return Promise.all(tasks.map(async (t) => (await (await fetch(`http://127.0.0.1:${t.ports[0]}/`)).json()) as never));
+  }
+
+  async function containers(): Promise<string[]> {
+    const { stdout } = await run(env.docker, ['ps', '--filter', 'label=shovel.marathon-standin', '--format', '{{.ID}}']);
+    return stdout.split('\n').filter(Boolean);
+  }
+
+  it('first release: real containers on host networking, healthy, serving on the ports it was given', async () => {
+    const started = Date.now();
+    const result = await deployToMarathon(client, { appId: '/standin/e2e', definition: definition('v1', 'healthy'), deadlineMs: 60_000, onFirstFailure: 'scale-to-zero', pollIntervalMs: 250 });
+    console.info(`first release healthy in ${Date.now() - started} ms`);
+    expect(result.outcome).toBe('healthy');
+    const answers = await serving();
+    expect(answers.map((a) => a.release)).toEqual(['v1', 'v1']);
+    // Host networking: PORT (8080 in the definition) was rewritten to the host port, = PORT0.
+    for (const a of answers) {
+      expect(a.port).not.toBe('8080');
+      expect(a.env).toMatchObject({ PORT0: a.port, PORT_HTTP: a.port, HOST: '127.0.0.1' });
+    }
+    const ids = await containers();
+    expect(ids.length).toBeGreaterThanOrEqual(2);
+    const { stdout } = await run(env.docker, ['inspect', '--format', '{{.HostConfig.NetworkMode}}', ids[0]!]);
+    expect(stdout.trim()).toBe('host');
+  });
+
+  it('a release that never gets healthy is rolled back; v1 keeps serving throughout', async () => {
+    const started = Date.now();
+    let servedV1Throughout = true;
+    const probe = setInterval(() => {
+      void serving()
+        .then((a) => {
+          if (!a.some((x) => x.release === 'v1')) servedV1Throughout = false;
+        })
+        .catch(() => undefined);
+    }, 200);
+    let error: ShovelError | undefined;
+    try {
+      await deployToMarathon(client, { appId: '/standin/e2e', definition: definition('v2', 'never-healthy'), deadlineMs: 8_000, onFirstFailure: 'scale-to-zero', pollIntervalMs: 250 });
+    } catch (e) {
+      error = e as ShovelError;
+    } finally {
+      clearInterval(probe);
+    }
+    console.info(`never-healthy release rolled back in ${Date.now() - started} ms`);
+    expect(error?.code).toBe('SHOVEL_ERR_MARATHON_ROLLED_BACK');
+    expect(servedV1Throughout).toBe(true);
+    expect((await serving()).map((a) => a.release)).toEqual(['v1', 'v1']);
+    expect(error?.details.join('\n')).toMatch(/TASK_KILLED|TASK_FAILED/);
+  });
+
+  it('a crashing container is recorded as lastTaskFailure with its exit status and log tail', async () => {
+    const ref = await client.putApp('/standin/crash', { ...definition('c1', 'crash', 1), id: '/standin/crash' });
+    let failure: Record<string, unknown> | undefined;
+    for (let i = 0; i < 40 && !failure; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      failure = (await client.getApp('/standin/crash'))?.lastTaskFailure;
+    }
+    expect(failure).toMatchObject({ state: 'TASK_FAILED', message: expect.stringContaining('status 3') });
+    expect(String(failure?.message)).toContain('boom');
+    await client.deleteApp('/standin/crash', { force: true });
+    expect(ref.deploymentId).toBeTruthy();
+  });
+
+  it('deleting the app stops its containers (docker stop, then removed)', async () => {
+    await client.deleteApp('/standin/e2e', { force: true });
+    let left = await containers();
+    for (let i = 0; i < 60 && left.length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      left = await containers();
+    }
+    expect(left).toEqual([]);
+  });
+});

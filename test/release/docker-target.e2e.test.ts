@@ -1,0 +1,161 @@
+/**
+ * End to end on the docker target with real components: docker engine, registry with auth,
+ * the fixture service in a real git repository, the built `shovel` bin.
+ * The tests of this suite run in order and share one service (each builds on the last).
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { dockerSuite } from '../support/environment.js';
+import type { ReleaseRecord } from '../../src/release/record.js';
+import { commitAll, getJson, git, makeServiceRepo, runShovel, setBehaviour, type ShovelRun } from './helpers.js';
+
+dockerSuite('shovel release --target docker (real engine and registry)', (env) => {
+  const serviceId = `shovel-e2e-${randomBytes(3).toString('hex')}`;
+  const shovelEnv = {
+    SHOVEL_DOCKER: env.docker,
+    SHOVEL_REGISTRY_USER: env.registryUser,
+    SHOVEL_REGISTRY_PASSWORD: env.registryPassword,
+  };
+  let dir = '';
+  const timings: Record<string, number> = {};
+  const releases: ReleaseRecord[] = [];
+
+  const docker = (...args: string[]) => execa(env.docker, args, { reject: false });
+  const running = async () =>
+    (await docker('ps', '--filter', `label=shovel.service=${serviceId}`, '--format', '{{.Names}}')).stdout.split('\n').filter(Boolean);
+  const release = async (name: string, ...args: string[]): Promise<{ run: ShovelRun; record: ReleaseRecord }> => {
+    const run = await runShovel(['release', '--json', ...args], { cwd: dir, env: shovelEnv });
+    timings[name] = run.ms;
+    const record = JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as ReleaseRecord;
+    return { run, record };
+  };
+
+  beforeAll(async () => {
+    dir = await makeServiceRepo({ registry: env.registry, nodeImage: env.nodeImage, serviceId });
+  });
+
+  afterAll(async () => {
+    const ids = (await docker('ps', '-aq', '--filter', `label=shovel.service=${serviceId}`)).stdout.split('\n').filter(Boolean);
+    if (ids.length) await docker('rm', '-f', ...ids);
+    const images = (await docker('images', '-q', '--filter', `label=shovel.service=${serviceId}`)).stdout.split('\n').filter(Boolean);
+    if (images.length) await docker('rmi', '-f', ...new Set(images));
+    // Measured figures for the report (visible with --reporter=verbose or in CI logs).
+    console.info(`[shovel e2e docker] durations (ms): ${JSON.stringify(timings)}`);
+  });
+
+  it('first release: exits 0 only once the new version answers, records it, keeps the tree clean', async () => {
+    const { run, record } = await release('first');
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(record.outcome).toBe('healthy');
+    expect(record.target).toBe('docker');
+    expect(record.image.tag).toMatch(/^1\.2\.3-[0-9a-f]{7}$/);
+    expect(record.image.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(record.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
+      'Preflight:ok',
+      'Build:ok',
+      'Push:ok',
+      'Render:skipped',
+      'Deploy:ok',
+      'Wait for health:ok',
+      'Stop previous:ok',
+      'Record:ok',
+    ]);
+    expect(record.url).toBe(`http://127.0.0.1:${record.docker?.port}`);
+    const answer = await getJson(record.url!);
+    expect(answer).toMatchObject({ status: 200, body: { message: 'first', version: '1.2.3', greeting: 'hello' } });
+    expect(run.stderr).toContain(`Released ${record.image.ref} (docker): ${record.url}`);
+    // The record lives in an annotated tag and in the ignored local log; the tree stays clean.
+    expect(await git(dir, 'tag', '--list', 'release/*')).toBe(`release/${record.image.tag}`);
+    expect(await git(dir, 'cat-file', '-p', `release/${record.image.tag}`)).toContain(record.image.digest);
+    expect(await git(dir, 'status', '--porcelain')).toBe('');
+    expect(await readFile(path.join(dir, '.shovel', 'releases.log'), 'utf8')).toContain(record.image.digest);
+    // The image carries its build facts as OCI labels.
+    const labels = JSON.parse((await docker('image', 'inspect', '--format', '{{json .Config.Labels}}', record.image.ref)).stdout) as Record<string, string>;
+    expect(labels['org.opencontainers.image.revision']).toBe(record.git?.sha);
+    expect(labels['org.opencontainers.image.version']).toBe('1.2.3');
+    releases.push(record);
+  });
+
+  it('second release after a code change replaces the container: old stopped, new serving', async () => {
+    await setBehaviour(dir, { ready: true, message: 'second' });
+    const { run, record } = await release('second');
+    expect(run.exitCode, run.stderr).toBe(0);
+    const first = releases[0]!;
+    expect(record.image.tag).not.toBe(first.image.tag);
+    expect(record.docker?.port).not.toBe(first.docker?.port);
+    expect(record.docker?.stopped).toEqual([first.docker?.container]);
+    expect(await getJson(record.url!)).toMatchObject({ status: 200, body: { message: 'second' } });
+    expect(await getJson(first.url!)).toEqual({ error: 'ECONNREFUSED' });
+    expect(await running()).toEqual([record.docker?.container]);
+    releases.push(record);
+  });
+
+  it('a version that never becomes ready is removed, exits 1 naming the step, the previous keeps serving', async () => {
+    await setBehaviour(dir, { ready: false, message: 'broken' });
+    const { run, record } = await release('never-ready', '--deadline', '4');
+    const serving = releases[1]!;
+    expect(run.exitCode).toBe(1);
+    expect(record.outcome).toBe('failed');
+    expect(record.error).toMatchObject({ code: 'SHOVEL_ERR_NOT_HEALTHY', step: 'Wait for health' });
+    expect(run.stderr).toMatch(/✖ Wait for health: .* did not become healthy: not healthy within 4s \(last: readiness \/health\/ready: HTTP 503\)/);
+    expect(run.stderr).toContain('the previous version keeps serving');
+    expect(record.steps.map((s) => `${s.name}:${s.status}`)).toContain('Rollback:ok');
+    expect(await getJson(serving.url!)).toMatchObject({ status: 200, body: { message: 'second' } });
+    expect(await running()).toEqual([serving.docker?.container]);
+    expect(await git(dir, 'tag', '--list', `release/${record.image.tag}`)).toBe('');
+  });
+
+  it('a wrong registry password: clear error naming registry and user, nothing deployed, the password nowhere', async () => {
+    await setBehaviour(dir, { ready: true, message: 'third' });
+    const password = `wrong-${randomBytes(8).toString('hex')}`;
+    const run = await runShovel(['release', '--json'], { cwd: dir, env: { ...shovelEnv, SHOVEL_REGISTRY_PASSWORD: password } });
+    timings['wrong-password'] = run.ms;
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain(`The registry ${env.registry} rejected the credentials of user "${env.registryUser}"`);
+    expect(run.stderr).toContain('Nothing was built or deployed.');
+    expect(`${run.stdout}\n${run.stderr}`).not.toContain(password);
+    const record = JSON.parse(run.stdout) as ReleaseRecord;
+    expect(record.steps.map((s) => s.name)).toEqual(['Preflight']);
+    expect(await running()).toEqual([releases[1]!.docker?.container]);
+    expect((await docker('image', 'inspect', record.image.ref)).exitCode).not.toBe(0);
+  });
+
+  it('refuses a dirty tree unless --allow-dirty, which tags the image -dirty.<timestamp>', async () => {
+    await setBehaviour(dir, { ready: true, message: 'dirty' }, false);
+    const refused = await runShovel(['release'], { cwd: dir, env: shovelEnv });
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain('The working tree has uncommitted changes');
+    expect(refused.stderr).toContain('M behaviour.json');
+    const { run, record } = await release('dirty', '--allow-dirty');
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(record.image.tag).toMatch(/^1\.2\.3-[0-9a-f]{7}-dirty\.\d{8}T\d{6}Z$/);
+    expect(await getJson(record.url!)).toMatchObject({ status: 200, body: { message: 'dirty' } });
+    await commitAll(dir, 'dirty change committed');
+    releases.push(record);
+  });
+
+  it('status reports the serving version and its health', async () => {
+    const run = await runShovel(['status', '--json'], { cwd: dir, env: shovelEnv });
+    expect(run.exitCode, run.stderr).toBe(0);
+    const status = JSON.parse(run.stdout) as { version: string; healthy: number; instances: number };
+    expect(status).toMatchObject({ version: releases[2]!.image.tag, healthy: 1, instances: 1 });
+  });
+
+  it('rollback puts the previous healthy version back through the same gate', async () => {
+    const run = await runShovel(['rollback', '--json'], { cwd: dir, env: shovelEnv });
+    timings.rollback = run.ms;
+    expect(run.exitCode, run.stderr).toBe(0);
+    const record = JSON.parse(run.stdout) as ReleaseRecord;
+    expect(record).toMatchObject({ kind: 'rollback', outcome: 'healthy', image: { tag: releases[1]!.image.tag } });
+    expect(await getJson(record.url!)).toMatchObject({ status: 200, body: { message: 'second' } });
+    expect(await running()).toEqual([record.docker?.container]);
+    // Rolling back to a version that is not in the engine fails before touching anything.
+    const missing = await runShovel(['rollback', '9.9.9-0000000'], { cwd: dir, env: shovelEnv });
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stderr).toContain('is not in the local Docker engine');
+    expect(await running()).toEqual([record.docker?.container]);
+  });
+});

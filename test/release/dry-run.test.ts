@@ -1,0 +1,95 @@
+/**
+ * --dry-run: the plan and the rendered app definition, with no side effects. Proven by running
+ * with a docker client that does not exist and checking that nothing was written.
+ */
+import { existsSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { release } from '../../src/release/index.js';
+import type { ReleaseRecord } from '../../src/release/record.js';
+import { Progress } from '../../src/ui/progress.js';
+import { startMarathonStandin, type MarathonStandin } from '../support/marathon-standin/index.js';
+import { git, makeServiceRepo, setBehaviour } from './helpers.js';
+
+function sink() {
+  const stream = new PassThrough();
+  let text = '';
+  stream.on('data', (c: Buffer) => (text += c.toString()));
+  return { stream, text: () => text };
+}
+
+async function dryRun(cwd: string, extra: Partial<Parameters<typeof release>[0]> = {}) {
+  const out = sink();
+  const err = sink();
+  const record = await release({
+    cwd,
+    dryRun: true,
+    progress: new Progress({ stream: err.stream, interactive: false }),
+    stdout: out.stream,
+    env: { SHOVEL_DOCKER: '/nonexistent/docker', SHOVEL_REGISTRY_USER: 'ci', SHOVEL_REGISTRY_PASSWORD: 'pw-never-shown' },
+    ...extra,
+  });
+  return { record, stdout: out.text(), stderr: err.text() };
+}
+
+describe('release --dry-run', () => {
+  let standin: MarathonStandin;
+  beforeAll(async () => {
+    standin = await startMarathonStandin({ runner: 'in-process', version: '1.10.17' });
+  });
+  afterAll(() => standin.close());
+
+  it('docker target: prints the plan, builds and deploys nothing, writes nothing', async () => {
+    const dir = await makeServiceRepo();
+    const { record, stderr } = await dryRun(dir);
+    expect(record.outcome).toBe('dry-run');
+    expect(record.target).toBe('docker');
+    expect(record.image.ref).toMatch(/^127\.0\.0\.1:5000\/shovel-fixture:1\.2\.3-[0-9a-f]{7}$/);
+    expect(record.plan).toEqual([
+      'Preflight: docker engine, registry 127.0.0.1:5000 reachable and login as $SHOVEL_REGISTRY_USER',
+      `Build: docker build --network host -t ${record.image.ref} (NODE_IMAGE=shovel-node:26)`,
+      `Push: ${record.image.ref}`,
+      `Deploy: docker run -d --network host --name shovel-shovel-fixture-${record.image.tag} (free ports for PORT and METRICS_PORT; env GREETING, SHUTDOWN_DELAY_MS, SHUTDOWN_TIMEOUT_MS, PORT, METRICS_PORT)`,
+      'Wait for health: /health/ready and /health/live answer 200 within 20s, else remove the new container',
+      'Stop previous: docker stop -t 5 on the running container(s) of shovel-fixture',
+      `Record: git tag release/${record.image.tag} + a line in .shovel/releases.log`,
+    ]);
+    expect(stderr).toContain('Dry run: nothing is built, pushed or deployed.');
+    expect(stderr).not.toContain('pw-never-shown');
+    expect(existsSync(path.join(dir, '.shovel'))).toBe(false);
+    expect(await git(dir, 'tag', '--list')).toBe('');
+  });
+
+  it('marathon target: asks /v2/info for the version, prints the rendered definition on stdout', async () => {
+    const dir = await makeServiceRepo({ extraYaml: `marathon:\n  url: ${standin.url}\n` });
+    const { record, stdout } = await dryRun(dir, { deadlineSeconds: 90 });
+    expect(record.marathon).toMatchObject({ url: standin.url, version: '1.10.17', dialect: '1.x' });
+    const definition = JSON.parse(stdout) as Record<string, unknown>;
+    expect(definition).toMatchObject({
+      id: '/shovel-fixture',
+      container: { docker: { image: record.image.ref } },
+      labels: { 'org.opencontainers.image.version': record.image.tag, 'org.opencontainers.image.revision': record.git?.sha },
+    });
+    expect(record.plan).toContain('Wait: 1 healthy task(s) of the new version within 90s, else roll back to the previous version');
+    // Only the read-only info call reached Marathon.
+    expect(standin.faults.log).toEqual(['GET /v2/info']);
+  });
+
+  it('--dialect skips Marathon entirely; --json carries the definition in the record instead', async () => {
+    const dir = await makeServiceRepo({ extraYaml: 'marathon:\n  url: http://127.0.0.1:9/\n' });
+    const { record, stdout } = await dryRun(dir, { dialect: '0.15', json: true });
+    const printed = JSON.parse(stdout) as ReleaseRecord;
+    expect(printed.outcome).toBe('dry-run');
+    expect(printed.marathon?.definition).toMatchObject({ container: { docker: { network: 'BRIDGE' } } });
+    expect(record.marathon?.dialect).toBe('0.15');
+  });
+
+  it('a dirty tree is a warning in a dry run (and the tag says dirty)', async () => {
+    const dir = await makeServiceRepo();
+    await setBehaviour(dir, { ready: true, message: 'changed' }, false);
+    const { record, stderr } = await dryRun(dir);
+    expect(record.image.tag).toMatch(/-dirty\.\d{8}T\d{6}Z$/);
+    expect(stderr).toContain('a real release needs --allow-dirty');
+  });
+});

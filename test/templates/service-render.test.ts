@@ -1,0 +1,232 @@
+/**
+ * The service template renders for any valid answers, hostile free text included: every
+ * generated JSON/YAML file parses, the free text round-trips exactly, and shovel.yml is a
+ * valid release config.
+ */
+import { mkdtemp, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { shovelConfigSchema } from '../../src/config/schema.js';
+import type { Answers } from '../../src/inputs/schema.js';
+import { markdownText } from '../../src/scaffold/escape.js';
+import { type RenderedFile, renderTree } from '../../src/scaffold/render.js';
+import { templateData } from '../../src/scaffold/template-data.js';
+import { SERVICE_ANSWERS, serviceTemplateDir, writeService } from '../support/service-fixture.js';
+
+const HOSTILE_DESCRIPTION = [
+  `He said "hi" and 'bye'; C:\\path\\n is not a newline \\`,
+  '{{name}} {{{raw}}} ${process.env.HOME} $(rm -rf /) `backticks` %s %d',
+  '</script><script>alert(1)</script> & &amp; <b>',
+  '# not a heading - not: a yaml key [link](x) | table | *em* _u_',
+  '\ttabbed line with trailing spaces   ',
+  'emoji 🚀🧪 and ünïcödé — “curly” ‘quotes’',
+].join('\n');
+
+const HOSTILE: Answers = {
+  ...SERVICE_ANSWERS,
+  name: 'payments-api',
+  description: HOSTILE_DESCRIPTION,
+  team: `Team "Q" {{x}} \${y} 'z' # yes: no 🚀`,
+};
+
+const VARIANTS: [string, Answers][] = [
+  ['hostile text, public host, docker target', HOSTILE],
+  [
+    'marathon target, no public host, root group',
+    { ...HOSTILE, publicHost: '', marathonUrl: 'http://127.0.0.1:8080', marathonGroup: '/' },
+  ],
+  ['plain defaults', { ...SERVICE_ANSWERS, description: 'Orders.', team: 'platform' }],
+];
+
+const EXPECTED_FILES = [
+  '.dockerignore',
+  '.github/workflows/ci.yml',
+  '.gitignore',
+  'Dockerfile',
+  'README.md',
+  'biome.json',
+  'dev.env',
+  'package.json',
+  'plop-templates/route.test.ts.hbs',
+  'plop-templates/route.ts.hbs',
+  'plopfile.js',
+  'scripts/omit-release-tool.js',
+  'shovel.yml',
+  'src/app.ts',
+  'src/config.ts',
+  'src/errors.ts',
+  'src/health.ts',
+  'src/healthcheck.ts',
+  'src/logger.ts',
+  'src/main.ts',
+  'src/metrics.ts',
+  'src/routes/hello.ts',
+  'src/routes/index.ts',
+  'src/service.ts',
+  'src/shutdown.ts',
+  'test/config.test.ts',
+  'test/health.test.ts',
+  'test/hello.test.ts',
+  'test/helper.ts',
+  'test/logging.test.ts',
+  'test/main.test.ts',
+  'test/metrics.test.ts',
+  'test/request-id.test.ts',
+  'test/shutdown.test.ts',
+  'tsconfig.build.json',
+  'tsconfig.json',
+  'vitest.config.ts',
+];
+
+function byPath(files: RenderedFile[]): Map<string, string> {
+  return new Map(files.map((file) => [file.path, file.contents.toString('utf8')]));
+}
+
+function fileOf(files: Map<string, string>, name: string): string {
+  const text = files.get(name);
+  if (text === undefined) throw new Error(`${name} was not generated`);
+  return text;
+}
+
+describe.each(VARIANTS)('service template (%s)', (_name, answers) => {
+  const rendered = renderTree(serviceTemplateDir(), templateData(answers));
+
+  it('generates the expected files, dotfiles renamed and plop templates kept verbatim', async () => {
+    const files = await rendered;
+    expect(files.map((file) => file.path)).toEqual(EXPECTED_FILES);
+    const plop = fileOf(byPath(files), 'plop-templates/route.ts.hbs');
+    expect(plop).toContain('export const {{camelCase name}}Routes');
+  });
+
+  it('writes JSON and YAML that parse', async () => {
+    const files = byPath(await rendered);
+    const structured = [...files.keys()].filter((name) => /\.(json|ya?ml)$/.test(name));
+    expect(structured).toEqual(expect.arrayContaining(['package.json', 'shovel.yml', '.github/workflows/ci.yml']));
+    for (const name of structured) {
+      const text = fileOf(files, name);
+      if (name.endsWith('.json')) expect(() => JSON.parse(text), name).not.toThrow();
+      else expect(() => parseYaml(text, { strict: true, uniqueKeys: true }), name).not.toThrow();
+    }
+  });
+
+  it('round-trips the description and team exactly', async () => {
+    const files = byPath(await rendered);
+    const pkg = JSON.parse(fileOf(files, 'package.json'));
+    expect(pkg.name).toBe(answers.name);
+    expect(pkg.description).toBe(answers.description);
+    expect(pkg.engines.node).toBe(templateData(answers).nodeEngines);
+    expect(pkg.devDependencies['create-shovel']).toBe(templateData(answers).shovel.packageSpec);
+
+    const yml = parseYaml(fileOf(files, 'shovel.yml'));
+    expect(yml.service.description).toBe(answers.description);
+    expect(yml.service.team).toBe(answers.team);
+
+    expect(fileOf(files, 'README.md')).toContain(markdownText(answers.description));
+  });
+
+  it('writes a shovel.yml that the release config schema accepts', async () => {
+    const files = byPath(await rendered);
+    const text = fileOf(files, 'shovel.yml');
+    const schemaPath = './node_modules/create-shovel/schema/shovel.schema.json';
+    expect(text.split('\n')[0]).toBe(`# yaml-language-server: $schema=${schemaPath}`);
+
+    const config = shovelConfigSchema.parse(parseYaml(text));
+    const data = templateData(answers);
+    expect(config.$schema).toBe(schemaPath);
+    expect(config.service).toEqual({
+      id: answers.name,
+      group: answers.marathonGroup,
+      description: answers.description,
+      team: answers.team,
+    });
+    expect(config.image).toEqual({ repository: data.image, nodeImage: answers.nodeImage });
+    expect(config.resources).toEqual({ cpus: answers.cpus, memory: answers.memory, instances: answers.instances });
+    expect(config.ports).toEqual({ http: answers.port, metrics: data.metricsPort });
+    expect(config.publicHost).toBe(answers.publicHost === '' ? undefined : answers.publicHost);
+    expect(config.marathon.url).toBe(answers.marathonUrl);
+    expect(config.health).toMatchObject({ liveness: '/health/live', readiness: '/health/ready' });
+    expect(config.killGracePeriodSeconds * 1000).toBeGreaterThan(config.shutdown.delayMs + config.shutdown.timeoutMs);
+  });
+
+  it('keeps the health paths and shutdown defaults in step with the service code', async () => {
+    const files = byPath(await rendered);
+    const config = shovelConfigSchema.parse(parseYaml(fileOf(files, 'shovel.yml')));
+    const health = fileOf(files, 'src/health.ts');
+    expect(health).toContain(`liveness: "${config.health.liveness}"`);
+    expect(health).toContain(`readiness: "${config.health.readiness}"`);
+    expect(fileOf(files, 'Dockerfile')).toContain(`"dist/healthcheck.js", "${config.health.readiness}"`);
+    const serviceConfig = fileOf(files, 'src/config.ts');
+    expect(serviceConfig).toContain(`SHUTDOWN_DELAY_MS: milliseconds.default(${config.shutdown.delayMs})`);
+    expect(serviceConfig).toContain(
+      `SHUTDOWN_TIMEOUT_MS: milliseconds.default(${config.shutdown.timeoutMs.toLocaleString('en').replace(',', '_')})`,
+    );
+  });
+
+  it('writes a Dockerfile that follows the image rules', async () => {
+    const dockerfile = fileOf(byPath(await rendered), 'Dockerfile');
+    expect(dockerfile).not.toMatch(/^# *syntax=/m);
+    expect(dockerfile).toContain(`ARG NODE_IMAGE=${answers.nodeImage}\n`);
+    expect(dockerfile).toContain('RUN --mount=type=cache,target=/root/.npm npm ci');
+    expect(dockerfile).toContain('npm ci --omit=dev');
+    expect(dockerfile).not.toContain('--production');
+    const instructions = dockerfile.split('\n').filter((line) => !line.startsWith('#')).join('\n');
+    expect(instructions).not.toMatch(/npm start|CMD npm|"npm"/);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^ENV NODE_ENV=production/m);
+    expect(dockerfile).toContain('CMD ["node", "dist/main.js"]');
+    expect(dockerfile).toMatch(/^HEALTHCHECK .*\n\s+CMD \["node", /m);
+    expect(dockerfile).not.toMatch(/curl|wget|:latest/);
+    for (const arg of ['VERSION', 'REVISION', 'CREATED', 'DESCRIPTION']) {
+      expect(dockerfile).toMatch(new RegExp(`^ARG ${arg}=`, 'm'));
+    }
+    expect(dockerfile).toContain(`org.opencontainers.image.title="${answers.name}"`);
+    expect(dockerfile).toContain('org.opencontainers.image.description="${DESCRIPTION}"');
+    // The free text never lands in the Dockerfile itself.
+    expect(dockerfile).not.toContain(answers.description.split('\n')[0]);
+  });
+
+  it('writes a CI workflow that tests every push and releases from the release branch', async () => {
+    const text = fileOf(byPath(await rendered), '.github/workflows/ci.yml');
+    const workflow = parseYaml(text);
+    expect(Object.keys(workflow.on)).toEqual(['push', 'pull_request']);
+    expect(workflow.jobs.test.steps.map((step: { run?: string }) => step.run).filter(Boolean)).toEqual([
+      'npm ci',
+      'npm run lint',
+      'npm run typecheck',
+      'npm run build',
+      'npm test',
+    ]);
+    const release = workflow.jobs.release;
+    expect(release.needs).toBe('test');
+    expect(release.if).toBe("github.event_name == 'push' && github.ref == 'refs/heads/release'");
+    const step = release.steps.find((s: { run?: string }) => s.run === 'npm run release');
+    expect(step.env).toEqual({
+      MARATHON_USER: '${{ secrets.MARATHON_USER }}',
+      MARATHON_PASSWORD: '${{ secrets.MARATHON_PASSWORD }}',
+      MARATHON_TOKEN: '${{ secrets.MARATHON_TOKEN }}',
+      SHOVEL_REGISTRY_USER: '${{ secrets.SHOVEL_REGISTRY_USER }}',
+      SHOVEL_REGISTRY_PASSWORD: '${{ secrets.SHOVEL_REGISTRY_PASSWORD }}',
+    });
+  });
+
+  it('lists every environment variable the service reads in its README', async () => {
+    const files = byPath(await rendered);
+    const readme = fileOf(files, 'README.md');
+    const envSchema = fileOf(files, 'src/config.ts').split('const envSchema')[1] ?? '';
+    const variables = [...envSchema.matchAll(/^ {2}([A-Z][A-Z0-9_]*):/gm)].map((match) => match[1]);
+    expect(variables.length).toBeGreaterThanOrEqual(10);
+    for (const variable of variables) expect(readme).toContain(`\`${variable}\``);
+  });
+});
+
+describe('writeService', () => {
+  it('writes the rendered tree with the template files\' modes', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'shovel-render-'));
+    const written = await writeService(dir, HOSTILE);
+    expect(written).toEqual(EXPECTED_FILES);
+    const pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8'));
+    expect(pkg.description).toBe(HOSTILE_DESCRIPTION);
+  });
+});
