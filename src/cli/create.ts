@@ -45,7 +45,12 @@ function nameFromDirectory(directory: string | undefined): string | undefined {
   return serviceName(base) === undefined ? base : undefined;
 }
 
-async function resolveAnswers(options: CreateOptions, interactive: boolean, parent: string): Promise<Answers> {
+async function resolveAnswers(
+  options: CreateOptions,
+  interactive: boolean,
+  parent: string,
+  signal: AbortSignal,
+): Promise<Answers> {
   const fromFile: RawInputs = options.answersFile ? await readAnswersFile(options.answersFile) : {};
   const raw: RawInputs = { ...fromFile, ...options.flags };
   if (raw.name === undefined) {
@@ -55,7 +60,7 @@ async function resolveAnswers(options: CreateOptions, interactive: boolean, pare
   const given = validateGiven(raw);
   if (!interactive) return withDefaults(given);
   const { promptForMissing } = await import('../scaffold/run-generator.js');
-  const asked = await promptForMissing(given, parent);
+  const asked = await promptForMissing(given, parent, signal);
   return withDefaults(validateGiven({ ...given, ...asked }));
 }
 
@@ -85,7 +90,7 @@ export async function create(argv: string[], signal: AbortSignal): Promise<ExitC
     // for a run that cannot write.
     if (options.directory) assertWritable(await inspectTarget(path.resolve(options.directory)), options.force);
     const parent = options.directory ? path.dirname(path.resolve(options.directory)) : process.cwd();
-    const answers = await resolveAnswers(options, interactive, parent);
+    const answers = await resolveAnswers(options, interactive, parent, signal);
     report.inputs = answers;
     const targetDir = path.resolve(options.directory ?? answers.name);
     const target = await inspectTarget(targetDir);

@@ -56,7 +56,8 @@ export async function runCli(main: (signal: AbortSignal) => Promise<ExitCode | v
   } catch (error) {
     const interrupted = controller.signal.aborted || (isShovelError(error) && error.exitCode === EXIT.interrupted);
     if (interrupted) {
-      process.stderr.write(`${formatError(controller.signal.reason ?? error)}\n`);
+      const reason = isShovelError(error) && error.exitCode === EXIT.interrupted ? error : controller.signal.reason;
+      process.stderr.write(`${formatError(reason ?? error)}\n`);
       code = EXIT.interrupted;
     } else {
       process.stderr.write(`${formatError(error)}\n`);

@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { DestinationStream, LoggerOptions } from "pino";
-import { SERVICE_NAME } from "./service.js";
+import { OWNING_TEAM, SERVICE_NAME } from "./service.js";
 
 export const REQUEST_ID_HEADER = "x-request-id";
 
@@ -36,7 +36,7 @@ export function loggerOptions(
 ): LoggerOptions & { stream?: DestinationStream } {
   return {
     level,
-    base: { service: SERVICE_NAME },
+    base: { service: SERVICE_NAME, team: OWNING_TEAM },
     redact: { paths: REDACT_PATHS, censor: "[redacted]" },
     ...(stream ? { stream } : {}),
   };

@@ -1,0 +1,138 @@
+/** Processes for the benchmark: timed runs, servers started until an URL answers, RSS. */
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { openSync, closeSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import { createServer } from 'node:net';
+
+/** @typedef {{ cwd?: string, env?: NodeJS.ProcessEnv, timeoutMs?: number }} RunOptions */
+
+/** The last lines of a command's output, for error messages. */
+function tail(text, lines = 15) {
+  return String(text ?? '').trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/**
+ * Runs a command to completion; rejects with the command and the tail of its output.
+ * @param {string} file @param {string[]} args @param {RunOptions} [options]
+ * @returns {Promise<{ stdout: string, stderr: string, ms: number }>}
+ */
+export function run(file, args, options = {}) {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    execFile(
+      file,
+      args,
+      { cwd: options.cwd, env: options.env ?? process.env, maxBuffer: 256 * 1024 * 1024, timeout: options.timeoutMs ?? 0 },
+      (error, stdout, stderr) => {
+        const ms = performance.now() - started;
+        if (error) {
+          reject(new Error(`${[file, ...args].join(' ')} failed (${error.code ?? error.signal}):\n${tail(stderr || stdout)}`));
+        } else resolve({ stdout, stderr, ms });
+      },
+    );
+  });
+}
+
+/**
+ * Wall time of a whole process, from spawn to exit, output discarded.
+ * @param {string} file @param {string[]} args @param {RunOptions} [options]
+ */
+export async function timeProcess(file, args, options = {}) {
+  const started = performance.now();
+  const child = spawn(file, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr = (stderr + chunk).slice(-4000);
+  });
+  const [code] = await once(child, 'exit');
+  const ms = performance.now() - started;
+  if (code !== 0) throw new Error(`${[file, ...args].join(' ')} exited ${code}:\n${tail(stderr)}`);
+  return ms;
+}
+
+/** A port free on 127.0.0.1 right now. */
+export async function freePort() {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  await once(server, 'close');
+  if (address === null || typeof address === 'string') throw new Error('no TCP port');
+  return address.port;
+}
+
+/** @param {string} url @returns {Promise<number>} status, or 0 when nothing answered */
+export function status(url) {
+  return new Promise((resolve) => {
+    const request = http.get(url, { agent: false }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    request.on('error', () => resolve(0));
+    request.setTimeout(2000, () => request.destroy());
+  });
+}
+
+/**
+ * Polls `url` until it answers 200 (as fast as connection attempts fail, at most every
+ * `intervalMs`). Rejects when `child` exits first or after `timeoutMs`.
+ * @param {string} url @param {import('node:child_process').ChildProcess} child
+ */
+export async function waitFor200(url, child, { timeoutMs = 30_000, intervalMs = 2 } = {}) {
+  const deadline = performance.now() + timeoutMs;
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+  for (;;) {
+    if ((await status(url)) === 200) return;
+    if (exited) throw new Error(`the server exited before ${url} answered 200`);
+    if (performance.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/**
+ * Starts a node server and resolves once `readyUrl` answers 200, with the time that took
+ * (spawn to first 200). stdout (the JSON logs) goes to `logFile`, the same sink for every
+ * server measured.
+ * @param {{ script: string, cwd: string, env: NodeJS.ProcessEnv, readyUrl: string, logFile: string }} options
+ */
+export async function startServer({ script, cwd, env, readyUrl, logFile }) {
+  const log = openSync(logFile, 'a');
+  const started = performance.now();
+  const child = spawn(process.execPath, [script], { cwd, env, stdio: ['ignore', log, 'pipe'] });
+  closeSync(log);
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr = (stderr + chunk).slice(-4000);
+  });
+  try {
+    await waitFor200(readyUrl, child);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`${script}: ${error.message}\n${tail(stderr)}`);
+  }
+  const readyMs = performance.now() - started;
+  return {
+    child,
+    readyMs,
+    /** Stops the server (SIGKILL: graceful drain is not what is measured). */
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    },
+  };
+}
+
+/** Resident set size of a process in bytes (Linux /proc). @param {number} pid */
+export async function rssBytes(pid) {
+  const text = await readFile(`/proc/${pid}/status`, 'utf8');
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(text);
+  if (!match) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(match[1]) * 1024;
+}

@@ -1,0 +1,56 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { withDefaults } from '../../src/inputs/resolve.js';
+import { serviceFiles } from '../../src/scaffold/files.js';
+import { runActions, runActionsWithPlop } from '../../src/scaffold/run-generator.js';
+import { selfPackage } from '../../src/util/self.js';
+import { tempDir } from '../support/cli.js';
+
+const answers = withDefaults({
+  name: 'orders',
+  description: 'Takes "orders" & ships them.\nSecond line.',
+  team: 'payments',
+  publicHost: 'orders.example.com',
+  marathonUrl: 'https://marathon.example.com',
+  marathonGroup: '/payments',
+});
+
+/** Values that change with the machine or the release, replaced for the snapshot. */
+function normalise(text: string): string {
+  const self = selfPackage();
+  return text.split(self.dependencySpec).join('<create-shovel spec>').split(`"${self.version}"`).join('"<version>"');
+}
+
+async function tree(root: string, prefix = ''): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const e of await readdir(path.join(root, prefix), { withFileTypes: true })) {
+    const rel = path.join(prefix, e.name);
+    if (e.isDirectory()) Object.assign(out, await tree(root, rel));
+    else out[rel] = await readFile(path.join(root, rel), 'utf8');
+  }
+  return out;
+}
+
+describe('the service generator', () => {
+  it('renders the expected files (snapshot of the list and key files)', async () => {
+    const files = await serviceFiles(answers);
+    expect(files.map((f) => f.path)).toMatchSnapshot('file list');
+    for (const key of ['package.json', 'shovel.yml', 'Dockerfile', '.shovel/answers.json', 'src/service.ts']) {
+      const file = files.find((f) => f.path === key);
+      expect(normalise(file!.contents.toString('utf8'))).toMatchSnapshot(key);
+    }
+  });
+
+  it('writes the same tree through node-plop (terminal) as through the direct runner', async () => {
+    const a = await tempDir();
+    const b = await tempDir();
+    await runActions(answers, a);
+    await runActionsWithPlop(answers, b);
+    const [ta, tb] = await Promise.all([tree(a), tree(b)]);
+    expect(Object.keys(ta).length).toBeGreaterThan(20);
+    expect(tb).toEqual(ta);
+    const rendered = await serviceFiles(answers);
+    expect(Object.keys(ta).sort()).toEqual(rendered.map((f) => f.path).sort());
+  });
+});
