@@ -222,4 +222,62 @@ describe('generated service, end to end', () => {
     ]);
     console.info(`[service e2e] measured (ms): ${JSON.stringify(timings)}`);
   }, 60_000);
+
+  it('under continuous load, SIGTERM loses nothing accepted before it and exits 0 in time', async () => {
+    const delayMs = 800;
+    const timeoutMs = 5000;
+    const service = await startService(dir, {
+      SHUTDOWN_DELAY_MS: String(delayMs),
+      SHUTDOWN_TIMEOUT_MS: String(timeoutMs),
+    });
+    const exited = once(service.child, 'exit');
+    let done = false;
+    void exited.then(() => (done = true));
+    let signalledAt = Number.POSITIVE_INFINITY;
+    const results: { startedAt: number; status?: number; error?: string }[] = [];
+    // A bounded load generator: 8 workers, each one request after another, until the
+    // process has exited (or 15 s have passed, whichever comes first).
+    const started = Date.now();
+    const worker = async (n: number) => {
+      let i = 0;
+      while (!done && Date.now() - started < 15_000) {
+        const entry: (typeof results)[number] = { startedAt: Date.now() };
+        results.push(entry);
+        try {
+          const response = await fetch(`${service.base}/v1/hello?name=w${n}-${i++}`);
+          entry.status = response.status;
+          await response.arrayBuffer();
+        } catch (error) {
+          entry.error = String((error as { cause?: { code?: string } }).cause?.code ?? error);
+          // Refused connections after the listener closed: back off a little, stay bounded.
+          await sleep(20);
+        }
+      }
+    };
+    const workers = Array.from({ length: 8 }, (_, n) => worker(n));
+    await sleep(700);
+    const beforeSignal = results.length;
+    signalledAt = Date.now();
+    service.child.kill('SIGTERM');
+    const [code] = await exited;
+    const tookMs = Date.now() - signalledAt;
+    await Promise.all(workers);
+
+    const accepted = results.filter((r) => r.startedAt < signalledAt);
+    expect(beforeSignal).toBeGreaterThan(50);
+    expect(accepted.filter((r) => r.error !== undefined)).toEqual([]);
+    expect(accepted.filter((r) => r.status !== 200)).toEqual([]);
+    // During the delay the service still serves everything. Only once it stops accepting may
+    // a late request get Fastify's 503 + connection: close, or a refused connection.
+    const stoppedAccepting = signalledAt + delayMs - 50;
+    const duringDelay = results.filter((r) => r.startedAt >= signalledAt && r.startedAt < stoppedAccepting);
+    expect(duringDelay.length).toBeGreaterThan(0);
+    expect(duringDelay.filter((r) => r.status !== 200)).toEqual([]);
+    expect(results.filter((r) => r.status !== undefined && r.status !== 200 && r.status !== 503)).toEqual([]);
+    expect(code).toBe(0);
+    expect(tookMs).toBeLessThan(delayMs + timeoutMs);
+    console.info(
+      `[service e2e] load during SIGTERM: ${accepted.length} requests before the signal, ${results.length - accepted.length} after; exit ${code} after ${tookMs} ms`,
+    );
+  }, 60_000);
 });
