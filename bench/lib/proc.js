@@ -6,7 +6,10 @@ import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import { createServer } from 'node:net';
 
-/** @typedef {{ cwd?: string, env?: NodeJS.ProcessEnv, timeoutMs?: number }} RunOptions */
+/**
+ * @typedef {{ cwd?: string, env?: NodeJS.ProcessEnv, timeoutMs?: number, allowFailure?: boolean }} RunOptions
+ *   allowFailure: resolve with the exit code instead of rejecting (e.g. to read a --json report)
+ */
 
 /** The last lines of a command's output, for error messages. */
 function tail(text, lines = 15) {
@@ -16,7 +19,7 @@ function tail(text, lines = 15) {
 /**
  * Runs a command to completion; rejects with the command and the tail of its output.
  * @param {string} file @param {string[]} args @param {RunOptions} [options]
- * @returns {Promise<{ stdout: string, stderr: string, ms: number }>}
+ * @returns {Promise<{ stdout: string, stderr: string, ms: number, code: number }>}
  */
 export function run(file, args, options = {}) {
   const started = performance.now();
@@ -27,9 +30,11 @@ export function run(file, args, options = {}) {
       { cwd: options.cwd, env: options.env ?? process.env, maxBuffer: 256 * 1024 * 1024, timeout: options.timeoutMs ?? 0 },
       (error, stdout, stderr) => {
         const ms = performance.now() - started;
-        if (error) {
+        if (error && options.allowFailure && typeof error.code === 'number') {
+          resolve({ stdout, stderr, ms, code: error.code });
+        } else if (error) {
           reject(new Error(`${[file, ...args].join(' ')} failed (${error.code ?? error.signal}):\n${tail(stderr || stdout)}`));
-        } else resolve({ stdout, stderr, ms });
+        } else resolve({ stdout, stderr, ms, code: 0 });
       },
     );
   });

@@ -31,7 +31,9 @@ export function fixed(value, digits = 1) {
 
 /** @param {number} ms */
 export function ms(ms) {
-  return Number.isFinite(ms) ? (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(ms < 100 ? 1 : 0)} ms`) : 'n/a';
+  if (!Number.isFinite(ms)) return 'n/a';
+  if (ms >= 1000) return `${(ms / 1000).toFixed(ms >= 10_000 ? 1 : 2)} s`;
+  return `${ms.toFixed(ms < 100 ? 1 : 0)} ms`;
 }
 
 /** @param {number} bytes */

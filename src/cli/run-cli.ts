@@ -2,7 +2,7 @@
  * The single top-level handler of both bins: it runs a command, prints any error once, and
  * sets the exit code. Nothing below it prints errors or calls process.exit.
  */
-import { EXIT, InterruptedError, isShovelError, StepError, type ExitCode } from '../errors.js';
+import { EXIT, InterruptedError, isShovelError, ShovelError, StepError, type ExitCode } from '../errors.js';
 import { colors } from '../ui/colors.js';
 
 export interface CliContext {
@@ -50,6 +50,20 @@ export async function runCli(main: (signal: AbortSignal) => Promise<ExitCode | v
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // The event loop ran dry while `main` was still pending: some awaited work can never finish
+  // (e.g. a request lost without any timer left to end it). Node would exit 0 here, which for
+  // `shovel release` means "healthy": report it and fail instead.
+  let settled = false;
+  const onStall = () => {
+    if (settled) return;
+    settled = true;
+    const stalled = new ShovelError('SHOVEL_ERR_STALLED', 'Stopped with work unfinished: an operation was waiting for something that can no longer happen.', EXIT.failed, {
+      hint: 'The outcome is unknown: check the target (shovel status). Please report this as a bug.',
+    });
+    process.stderr.write(`${formatError(stalled)}\n`);
+    process.exitCode = EXIT.failed;
+  };
+  process.on('beforeExit', onStall);
   let code: ExitCode;
   try {
     code = (await main(controller.signal)) ?? EXIT.ok;
@@ -64,6 +78,8 @@ export async function runCli(main: (signal: AbortSignal) => Promise<ExitCode | v
       code = isShovelError(error) ? error.exitCode : EXIT.failed;
     }
   } finally {
+    settled = true;
+    process.off('beforeExit', onStall);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

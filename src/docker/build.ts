@@ -53,6 +53,9 @@ export function buildArgs(facts: BuildFacts, options: Pick<BuildOptions, 'docker
 export async function buildImage(facts: BuildFacts, options: BuildOptions): Promise<void> {
   await docker(buildArgs(facts, options), {
     step: 'Build',
+    // The context is "." of the service repository, not of wherever shovel was started
+    // (create-shovel --release and `shovel release --cwd DIR` run from elsewhere).
+    cwd: options.contextDir,
     env: { DOCKER_BUILDKIT: '1' },
     ...(options.signal ? { signal: options.signal } : {}),
     onLine: (line) => {

@@ -107,9 +107,15 @@ export async function inspectContainers(ids: readonly string[], step: string): P
   return (JSON.parse(result.stdout) as InspectJson[]).map(toInfo);
 }
 
-/** Every container (running or not) Shovel started for `service`, newest first. */
+/**
+ * Every container (running or not) Shovel started for `service`, newest first. The image
+ * carries shovel.service too (build.ts labels it) and containers inherit their image's labels,
+ * so any other container of the image (a developer's `docker run`, a Marathon task on this
+ * host) has it as well: only runArgs sets shovel.port, and both filters must match.
+ */
 export async function listServiceContainers(service: string, step: string): Promise<ContainerInfo[]> {
-  const ps = await docker(['ps', '--all', '--quiet', '--no-trunc', '--filter', `label=${LABEL_SERVICE}=${service}`], { step });
+  const filters = ['--filter', `label=${LABEL_SERVICE}=${service}`, '--filter', `label=${LABEL_PORT}`];
+  const ps = await docker(['ps', '--all', '--quiet', '--no-trunc', ...filters], { step });
   const ids = ps.stdout.split('\n').map((s) => s.trim()).filter(Boolean);
   const infos = await inspectContainers(ids, step);
   return infos.sort((a, b) => b.startedAt.localeCompare(a.startedAt));

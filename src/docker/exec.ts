@@ -9,6 +9,8 @@ import { StepError } from '../errors.js';
 export interface DockerRunOptions {
   /** The release step this command belongs to; failures are reported under it. */
   step: string;
+  /** Working directory of the docker client (a build's "." context); default: this process's. */
+  cwd?: string;
   /** Extra environment for the docker client (DOCKER_CONFIG, DOCKER_BUILDKIT...). */
   env?: Record<string, string>;
   /** Written to stdin (e.g. a password for --password-stdin: never an argument). */
@@ -51,6 +53,7 @@ export async function docker(args: readonly string[], options: DockerRunOptions)
     reject: false,
     env: options.env ?? {},
     extendEnv: true,
+    ...(options.cwd ? { cwd: options.cwd } : {}),
     ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
     ...(options.signal ? { cancelSignal: options.signal } : {}),
     stripFinalNewline: true,

@@ -13,6 +13,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { StepError, UsageError } from '../errors.js';
+import { refTimeout } from '../util/timeout.js';
 import { docker } from './exec.js';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
@@ -45,8 +46,8 @@ export async function checkRegistryReachable(
   options: { signal?: AbortSignal; timeoutMs?: number } = {},
 ): Promise<RegistryReachability> {
   const url = registryApiUrl(registry);
-  const timeout = AbortSignal.timeout(options.timeoutMs ?? 5000);
-  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  const timeout = refTimeout(options.timeoutMs ?? 5000, options.signal);
+  const signal = timeout.signal;
   try {
     const response = await fetch(url, { signal, redirect: 'manual' });
     await response.body?.cancel();
@@ -63,11 +64,13 @@ export async function checkRegistryReachable(
     if (error instanceof StepError) throw error;
     if (options.signal?.aborted) throw options.signal.reason;
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const why = timeout.aborted ? 'no answer within 5 s' : (cause?.code ?? cause?.message ?? (error as Error).message);
+    const why = signal.aborted ? `no answer within ${(options.timeoutMs ?? 5000) / 1000} s` : (cause?.code ?? cause?.message ?? (error as Error).message);
     throw new StepError('SHOVEL_ERR_REGISTRY_UNREACHABLE', 'Preflight', `The registry ${registry} is not reachable (${why}).`, {
       command: `GET ${url}`,
       hint: 'Is the registry running, and is image.repository in shovel.yml right?',
     });
+  } finally {
+    timeout.clear();
   }
 }
 

@@ -5,6 +5,7 @@
  * embedded in GET app, and the version-dependent error bodies (./errors.ts).
  */
 import { UsageError } from '../errors.js';
+import { refTimeout } from '../util/timeout.js';
 import { readEvents } from './events.js';
 import {
   MarathonError,
@@ -203,19 +204,22 @@ export class MarathonClient {
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (attempt > 1) await sleep(backoffMs(this.retry.baseDelayMs, attempt - 1), options.signal);
       let response: Response;
+      let body: unknown;
+      const timeout = refTimeout(this.timeoutMs, options.signal);
       try {
-        const timeout = AbortSignal.timeout(this.timeoutMs);
         response = await fetch(url, {
           method,
           headers: this.headers(options.body === undefined ? {} : { 'content-type': 'application/json' }),
           body: options.body === undefined ? undefined : JSON.stringify(options.body),
-          signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
+          signal: timeout.signal,
         });
+        body = await readBody(response);
       } catch (error) {
         lastError = this.unreachable(error, options.signal);
         continue;
+      } finally {
+        timeout.clear();
       }
-      const body = await readBody(response);
       if (response.ok) return { body, headers: response.headers };
       if (response.status === 404 && options.allow404) return { body: undefined };
       lastError = this.httpError(method, path, response.status, body, options.subject, command);

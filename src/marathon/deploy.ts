@@ -6,7 +6,7 @@
  */
 import { StepError } from '../errors.js';
 import { sleep, type MarathonClient } from './client.js';
-import { MarathonLockedError } from './errors.js';
+import { MarathonError, MarathonLockedError } from './errors.js';
 import { dialectFor } from './render.js';
 import type { MarathonApp, TaskFailure } from './types.js';
 import { validateAppDefinition } from './validate.js';
@@ -79,7 +79,19 @@ export async function deployToMarathon(client: MarathonClient, options: DeployOp
   if (previous) {
     // force: the failed deployment may still hold the lock; recovering from a failed
     // deployment is exactly what force is for (marathon-api.md).
-    const back = await client.rollback(appId, previous.version, { force: true, signal });
+    let back: { deploymentId: string; version: string };
+    try {
+      back = await client.rollback(appId, previous.version, { force: true, signal });
+    } catch (error) {
+      // Typically Marathon itself is gone (the reason the wait failed): the new version may
+      // be live, half-deployed or gone. Say so, instead of a bare "PUT ... (503)".
+      if (signal?.aborted || !(error instanceof MarathonError)) throw error;
+      throw new StepError('SHOVEL_ERR_MARATHON_ROLLBACK_FAILED', STEP_ROLLBACK, `${what} failed: ${waited.reason}. The rollback to ${previous.version} could not be started: ${error.message}`, {
+        details: failureDetails(waited),
+        ...(error.command ? { command: error.command } : {}),
+        hint: `Nothing is known about what serves now: inspect the app in Marathon (GET /v2/apps${appId}, its versions and deployments) and roll back with \`shovel rollback\` once Marathon answers.`,
+      });
+    }
     const rolled = await waitForDeployment(client, {
       appId,
       deploymentId: back.deploymentId,

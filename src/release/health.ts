@@ -4,6 +4,8 @@
  * Polling is cheap and deterministic; a container that exits stops the wait at once instead
  * of burning the whole deadline.
  */
+import { refTimeout } from '../util/timeout.js';
+
 export interface HealthGateOptions {
   baseUrl: string;
   readinessPath: string;
@@ -21,15 +23,17 @@ export type HealthGateResult =
   | { healthy: false; ms: number; reason: string };
 
 async function probe(url: string, signal?: AbortSignal): Promise<string | 200> {
-  const timeout = AbortSignal.timeout(2000);
+  const timeout = refTimeout(2000, signal);
   try {
-    const response = await fetch(url, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout, redirect: 'manual' });
+    const response = await fetch(url, { signal: timeout.signal, redirect: 'manual' });
     await response.body?.cancel();
     return response.status === 200 ? 200 : `HTTP ${response.status}`;
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
     const cause = (error as { cause?: { code?: string } }).cause;
-    return timeout.aborted ? 'timeout' : (cause?.code ?? 'no answer');
+    return timeout.signal.aborted ? 'timeout' : (cause?.code ?? 'no answer');
+  } finally {
+    timeout.clear();
   }
 }
 

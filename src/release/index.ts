@@ -97,7 +97,7 @@ export async function release(options: ReleaseOptions): Promise<ReleaseRecord> {
     return out;
   } catch (error) {
     finish();
-    const redacted = redactor.error(error);
+    const redacted = inReleaseStep(redactor.error(error), record.steps.filter((s) => s.status === 'failed').at(-1)?.name);
     record.outcome = 'failed';
     record.error = {
       code: isShovelError(redacted) ? redacted.code : 'SHOVEL_ERR_UNEXPECTED',
@@ -109,6 +109,24 @@ export async function release(options: ReleaseOptions): Promise<ReleaseRecord> {
     if (typeof redacted === 'object' && redacted !== null) failedRecords.set(redacted, out);
     throw redacted;
   }
+}
+
+/**
+ * Errors of the marathon module name its own steps ("marathon", "marathon deploy"); a release
+ * reports them under the release step they broke (Preflight, Deploy and wait), the one its
+ * progress and its record's steps show as failed.
+ */
+function inReleaseStep(error: unknown, step: string | undefined): unknown {
+  if (!step || !(error instanceof StepError) || error.step === step) return error;
+  const copy = new StepError(error.code, step, error.message, {
+    details: error.details,
+    cause: error,
+    ...(error.hint ? { hint: error.hint } : {}),
+    ...(error.command ? { command: error.command } : {}),
+    ...(error.outputTail ? { outputTail: error.outputTail } : {}),
+  });
+  copy.stack = error.stack ?? '';
+  return copy;
 }
 
 async function run(ctx: Context, startedAt: Date): Promise<void> {

@@ -8,6 +8,7 @@ import { MarathonClient } from '../marathon/client.js';
 import type { MarathonAuth, TaskFailure } from '../marathon/types.js';
 import { localUrl, runningContainers } from './docker-target.js';
 import type { TargetName } from './preflight.js';
+import { refTimeout } from '../util/timeout.js';
 
 export interface ServiceStatus {
   service: string;
@@ -24,12 +25,15 @@ export interface ServiceStatus {
 }
 
 async function answers200(url: string): Promise<boolean> {
+  const timeout = refTimeout(2000);
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(2000), redirect: 'manual' });
+    const response = await fetch(url, { signal: timeout.signal, redirect: 'manual' });
     await response.body?.cancel();
     return response.status === 200;
   } catch {
     return false;
+  } finally {
+    timeout.clear();
   }
 }
 

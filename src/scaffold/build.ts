@@ -30,6 +30,13 @@ export async function buildService(options: BuildOptions): Promise<{ notes: stri
       await (options.interactive ? runner.runActionsWithPlop : runner.runActions)(plan.answers, workDir);
     });
     signal.throwIfAborted();
+    // Install first: the lockfile it writes belongs in the first commit (the Dockerfile's
+    // `npm ci` needs it, and `shovel release` refuses a tree with it untracked).
+    if (plan.packageManager) {
+      const pm = plan.packageManager;
+      await progress.step(`Install dependencies (${pm})`, () => install(workDir, pm, signal));
+    }
+    signal.throwIfAborted();
     if (plan.git) {
       const result = await progress.step('git init and first commit', () => initAndCommit(workDir, signal));
       if (result.usedFallbackIdentity) {
@@ -38,11 +45,6 @@ export async function buildService(options: BuildOptions): Promise<{ notes: stri
             'Set yours with git config --global user.name/user.email (and git commit --amend --reset-author if you like).',
         );
       }
-    }
-    signal.throwIfAborted();
-    if (plan.packageManager) {
-      const pm = plan.packageManager;
-      await progress.step(`Install dependencies (${pm})`, () => install(workDir, pm, signal));
     }
     signal.throwIfAborted();
     const { keptGit } = await swapIntoPlace(workDir, options.target);

@@ -50,14 +50,15 @@ export async function plan(answers: Answers, target: Target, options: PlanOption
   const packageManager = options.install ? detectPackageManager() : undefined;
   if (!options.install) notes.push('install: skipped (--no-install)');
   const commands: PlannedCommand[] = [];
+  // Same order as build.ts: the lockfile the install writes goes into the first commit.
+  if (packageManager) {
+    const [file, args] = installCommand(packageManager);
+    commands.push({ step: 'install', command: [file, ...args].join(' ') });
+  }
   if (git) {
     commands.push({ step: 'git', command: 'git init --initial-branch=main' });
     commands.push({ step: 'git', command: 'git add --all' });
     commands.push({ step: 'git', command: `git commit -m "${INITIAL_COMMIT_MESSAGE}"` });
-  }
-  if (packageManager) {
-    const [file, args] = installCommand(packageManager);
-    commands.push({ step: 'install', command: [file, ...args].join(' ') });
   }
   if (options.release) commands.push({ step: 'release', command: 'shovel release' });
   return { answers, targetDir: target.dir, files, git, packageManager, release: options.release, commands, notes };

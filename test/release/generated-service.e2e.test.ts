@@ -14,6 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -51,7 +52,9 @@ dockerSuite('generated service: shovel release to docker and to Marathon (issue 
     (await docker('ps', '--filter', `label=shovel.service=${serviceId}`, '--format', '{{.Names}}')).stdout.split('\n').filter(Boolean);
 
   const release = async (name: string, ...args: string[]): Promise<{ run: ShovelRun; record: ReleaseRecord }> => {
-    const run = await runShovel(['release', '--json', '--deadline', '90', ...args], { cwd: dir, env: shovelEnv });
+    // From another directory with --cwd when asked: the build context must still be the service.
+    const elsewhere = args.includes('--cwd');
+    const run = await runShovel(['release', '--json', '--deadline', '90', ...args], { cwd: elsewhere ? os.tmpdir() : dir, env: shovelEnv });
     timings[name] = run.ms;
     for (const secret of secrets) expect(`${run.stdout}\n${run.stderr}`).not.toContain(secret);
     const record = JSON.parse(run.stdout.trim().split('\n').pop() || '{}') as ReleaseRecord;
@@ -124,7 +127,7 @@ dockerSuite('generated service: shovel release to docker and to Marathon (issue 
     expect(record.image.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     // The generated Dockerfile really ran: npm ci without the file: link, tsc, the OCI labels.
     const labels = JSON.parse((await docker('image', 'inspect', '--format', '{{json .Config.Labels}}', record.image.ref)).stdout) as Record<string, string>;
-    expect(labels).toMatchObject({ 'org.opencontainers.image.title': 'orders-api', 'org.opencontainers.image.version': '0.1.0', 'org.opencontainers.image.revision': record.git?.sha });
+    expect(labels).toMatchObject({ 'org.opencontainers.image.title': serviceId, 'org.opencontainers.image.version': '0.1.0', 'org.opencontainers.image.revision': record.git?.sha });
     expect(run.stderr).toContain(`Released ${record.image.ref} (docker): ${record.url}`);
     expect(await getJson(`${record.url}/health/ready`)).toMatchObject({ status: 200 });
     expect(await getJson(`${record.url}/health/live`)).toMatchObject({ status: 200 });
@@ -148,7 +151,7 @@ dockerSuite('generated service: shovel release to docker and to Marathon (issue 
     expect(await getJson(`${first.url}/v1/hello`)).toEqual({ error: 'ECONNREFUSED' });
     expect(await running()).toEqual([record.docker?.container]);
     // The old container drained and exited cleanly (SIGTERM reached node as PID 1)... and was removed.
-    expect((await docker('inspect', first.docker!.containerId)).exitCode).not.toBe(0);
+    expect((await docker('inspect', String(first.docker?.containerId))).exitCode).not.toBe(0);
     dockerReleases.push(record);
   }, 300_000);
 
@@ -218,5 +221,29 @@ dockerSuite('generated service: shovel release to docker and to Marathon (issue 
     // The docker-target container of the earlier release is untouched by a Marathon release.
     expect(await running()).toEqual(expect.arrayContaining([dockerReleases[1]!.docker!.container]));
     marathonReleases.push(record);
+  }, 300_000);
+
+  it('docker target after Marathon (run with --cwd from elsewhere): stops only the containers it started, never other containers of the same image', async () => {
+    // The stand-in's tasks run the released image on this engine, like a developer's own
+    // `docker run` of it would: the image carries the shovel.service label of its build.
+    const app = standin!.app(appId)!;
+    const tasks = app.tasks.filter((t) => t.state === 'running');
+    expect(tasks).toHaveLength(2);
+    await changeHello(' (v5)');
+    const { run, record } = await release('docker third', '--target', 'docker', '--cwd', dir);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const previous = dockerReleases[1]!;
+    expect(record.docker?.stopped).toEqual([previous.docker?.container]);
+    expect(await getJson(`${record.url}/v1/hello`)).toEqual({ status: 200, body: { message: 'Hello, world! (v5)' } });
+    // Marathon's tasks were not stopped by the docker target and still serve v4.
+    expect(app.tasks.filter((t) => t.state === 'running').map((t) => t.id)).toEqual(tasks.map((t) => t.id));
+    expect(await Promise.all(tasks.map((t) => probeTask(t.ports[0]!)))).toEqual([
+      { ready: 200, hello: 'Hello, world! (v4)' },
+      { ready: 200, hello: 'Hello, world! (v4)' },
+    ]);
+    // status on the docker target counts the container it runs, not Marathon's tasks.
+    const status = await runShovel(['status', '--json', '--target', 'docker'], { cwd: dir, env: shovelEnv });
+    expect(status.exitCode, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ version: record.image.tag, healthy: 1, instances: 1 });
   }, 300_000);
 });

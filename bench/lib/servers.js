@@ -1,0 +1,49 @@
+/**
+ * The two servers under measurement, started the same way: node, NODE_ENV=production,
+ * LOG_LEVEL=info, JSON logs on stdout into a file, listening on 127.0.0.1 only.
+ */
+import path from 'node:path';
+import { freePort, startServer } from './proc.js';
+
+const BARE_SCRIPT = path.join(import.meta.dirname, '..', 'bare-server.js');
+
+function baseEnv() {
+  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'production', LOG_LEVEL: 'info' };
+}
+
+/**
+ * The generated service: app on PORT, metrics on METRICS_PORT; ready when /health/ready is 200.
+ * @param {string} serviceDir @param {string} logFile
+ */
+export async function startShovel(serviceDir, logFile) {
+  const port = await freePort();
+  const metricsPort = await freePort();
+  const env = { ...baseEnv(), HOST: '127.0.0.1', PORT: String(port), METRICS_PORT: String(metricsPort), SHUTDOWN_DELAY_MS: '0' };
+  const server = await startServer({
+    script: path.join(serviceDir, 'dist', 'main.js'),
+    cwd: serviceDir,
+    env,
+    readyUrl: `http://127.0.0.1:${port}/health/ready`,
+    logFile,
+  });
+  return { ...server, name: 'shovel', url: `http://127.0.0.1:${port}`, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`, logFile };
+}
+
+/**
+ * The bare Fastify hello world (bench/bare-server.js); ready when its route answers 200.
+ * @param {string} serviceDir @param {string} logFile
+ */
+export async function startBare(serviceDir, logFile) {
+  const port = await freePort();
+  const env = { ...baseEnv(), PORT: String(port), FASTIFY_FROM: serviceDir };
+  const server = await startServer({
+    script: BARE_SCRIPT,
+    cwd: path.dirname(BARE_SCRIPT),
+    env,
+    readyUrl: `http://127.0.0.1:${port}/v1/hello?name=x`,
+    logFile,
+  });
+  return { ...server, name: 'bare', url: `http://127.0.0.1:${port}`, logFile };
+}
+
+export const HELLO_PATH = '/v1/hello?name=x';

@@ -1,0 +1,104 @@
+/**
+ * `npm run bench`: measures Shovel beside a baseline in one run and prints the table; writes
+ * it to bench/results.md. Runs after `npm run build` (the package.json script does it): every
+ * measurement uses the BUILT bins.
+ *
+ * Flags: --quick (fewer runs, shorter load, writes nothing), --only=scaffold,cold,load,image,release
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { coldStart } from './coldstart.js';
+import { dockerEnv } from './lib/docker-env.js';
+import { run } from './lib/proc.js';
+import { commands, markdown, table } from './lib/report.js';
+import { fastifyVersion, preparedService, ROOT } from './lib/service.js';
+import { ms } from './lib/stats.js';
+import { imageSize } from './image.js';
+import { firstRelease } from './release.js';
+import { scaffold } from './scaffold.js';
+import { throughput } from './throughput.js';
+
+const ALL = ['scaffold', 'cold', 'load', 'image', 'release'];
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
+const only = new Set(values.only ? values.only.split(',') : ALL);
+const quick = values.quick;
+const settings = quick
+  ? { scaffoldRuns: 5, coldRuns: 4, rounds: 2, duration: 2, warmup: 1, connections: 10 }
+  : { scaffoldRuns: 15, coldRuns: 10, rounds: 5, duration: 4, warmup: 2, connections: 10 };
+
+const started = performance.now();
+const loadAtStart = os.loadavg()[0];
+const log = (line) => process.stderr.write(`[bench +${((performance.now() - started) / 1000).toFixed(0).padStart(3)}s] ${line}\n`);
+
+async function version(pkgDir) {
+  return JSON.parse(await readFile(path.join(pkgDir, 'package.json'), 'utf8')).version;
+}
+
+async function gitDescription() {
+  try {
+    const sha = (await run('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT })).stdout.trim();
+    const dirty = (await run('git', ['status', '--porcelain'], { cwd: ROOT })).stdout.trim() !== '';
+    return `${sha}${dirty ? ' + uncommitted changes' : ''}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Runs one measurement; a failure becomes a row saying so, and the other measurements go on. */
+async function measure(name, metric, fn, into) {
+  if (!only.has(name)) return;
+  try {
+    const result = await fn();
+    into.rows.push(...result.rows);
+    into.notes.push(...result.notes);
+  } catch (error) {
+    log(`${name} failed: ${error.message}`);
+    const lines = String(error.message).trim().split('\n');
+    into.rows.push({ metric, skipped: `FAILED (see notes): ${lines.at(-1)}` });
+    into.notes.push(`${metric} failed:\n\n\`\`\`\n${error.message}\n\`\`\``);
+    process.exitCode = 1;
+  }
+}
+
+async function main() {
+  const results = { rows: [], notes: [] };
+  await measure('scaffold', 'Scaffold time', () => scaffold({ runs: settings.scaffoldRuns, log }), results);
+
+  let service;
+  if (['cold', 'load', 'image'].some((name) => only.has(name))) {
+    service = await preparedService(log);
+    log(`service: ${service.dir}${service.cached ? ' (cached)' : ` (set up in ${ms(service.setupMs)})`}`);
+  }
+  await measure('cold', 'Cold start to ready', () => coldStart({ serviceDir: service.dir, runs: settings.coldRuns, log }), results);
+  await measure('load', 'Throughput GET /v1/hello', () => throughput({ serviceDir: service.dir, ...settings, log }), results);
+
+  const docker = only.has('image') || only.has('release') ? await dockerEnv() : undefined;
+  if (docker && !docker.ok) {
+    log(`docker rows skipped: ${docker.reason}`);
+    if (only.has('image')) results.rows.push({ metric: 'Image: service layers over the base', skipped: docker.reason });
+    if (only.has('release')) results.rows.push({ metric: 'First healthy release, docker target', skipped: docker.reason });
+  } else if (docker) {
+    await measure('image', 'Image size', () => imageSize({ serviceDir: service.dir, env: docker, log }), results);
+    await measure('release', 'First healthy release', () => firstRelease({ env: docker, log }), results);
+  }
+
+  const context = [
+    `Measured ${new Date().toISOString()} in one \`npm run bench\` run${quick ? ' (--quick)' : ''} (${ms(performance.now() - started)} in all); create-shovel ${await gitDescription()}.`,
+    `Machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.type()} ${os.release()}; Node ${process.version}.`,
+    `Baselines: create-vite ${await version(path.join(ROOT, 'node_modules', 'create-vite'))} (template vanilla-ts), bare Fastify ${service ? await fastifyVersion(service.dir) : 'n/a'} (the copy installed in the generated service), autocannon ${await version(path.join(ROOT, 'node_modules', 'autocannon'))}${docker?.ok ? `, base image ${docker.nodeImage}` : ''}.`,
+    `Servers and load generator on 127.0.0.1, sharing the machine's ${os.cpus().length} cores (1-min load average ${loadAtStart.toFixed(1)} at start, ${os.loadavg()[0].toFixed(1)} at the end: other work shares them): absolute numbers are this machine's, the ratios measured side by side are the claim.`,
+  ];
+  const title = 'Shovel benchmark';
+  process.stdout.write(`\n${table(results.rows)}\n\nHow each row was measured:\n${commands(results.rows)}\n\nNotes:\n${results.notes.map((n) => `- ${n}`).join('\n')}\n`);
+  if (!quick && only.size === ALL.length) {
+    const file = path.join(ROOT, 'bench', 'results.md');
+    await writeFile(file, markdown({ rows: results.rows, notes: results.notes, context, title }));
+    log(`wrote ${path.relative(process.cwd(), file)}`);
+  }
+  const failed = results.rows.filter((row) => row.pass === false).length;
+  log(`${failed === 0 ? 'every target met' : `${failed} target(s) missed`}; ${ms(performance.now() - started)} in all`);
+}
+
+await main();
