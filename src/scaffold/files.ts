@@ -25,7 +25,22 @@ export function answersRecord(answers: Answers): AnswersRecord {
   return { template: TEMPLATE_NAME, version: data.shovel.version, answers: ordered };
 }
 
-export async function serviceFiles(answers: Answers): Promise<RenderedFile[]> {
+// The plan and the generator's write action both need the files of the same answers; a
+// run renders them once.
+const rendered = new Map<string, Promise<RenderedFile[]>>();
+
+export function serviceFiles(answers: Answers): Promise<RenderedFile[]> {
+  const key = JSON.stringify(answersRecord(answers));
+  let files = rendered.get(key);
+  if (!files) {
+    files = renderServiceFiles(answers);
+    rendered.set(key, files);
+    files.catch(() => rendered.delete(key));
+  }
+  return files;
+}
+
+async function renderServiceFiles(answers: Answers): Promise<RenderedFile[]> {
   const tree = await renderTree(path.join(templatesDir(), TEMPLATE_NAME), templateData(answers));
   const record: RenderedFile = {
     path: ANSWERS_RECORD,
@@ -36,13 +51,17 @@ export async function serviceFiles(answers: Answers): Promise<RenderedFile[]> {
 }
 
 export async function writeFiles(root: string, files: RenderedFile[]): Promise<void> {
-  const dirs = new Set(files.map((f) => path.dirname(path.join(root, f.path))));
-  for (const dir of [...dirs].sort()) await mkdir(dir, { recursive: true });
+  const dirs = [...new Set(files.map((f) => path.dirname(path.join(root, f.path))))];
+  // Only the deepest directories need a mkdir: recursive creates their parents.
+  const leaves = dirs.filter((d) => !dirs.some((other) => other.startsWith(`${d}${path.sep}`)));
+  await Promise.all(leaves.map((dir) => mkdir(dir, { recursive: true })));
   await Promise.all(
     files.map(async (f) => {
       const full = path.join(root, f.path);
-      await writeFile(full, f.contents);
-      await chmod(full, f.mode | 0o600);
+      const mode = f.mode | 0o600;
+      await writeFile(full, f.contents, { mode });
+      // writeFile's mode is filtered by the umask; keep executable bits as the template has them.
+      if ((mode & 0o111) !== 0) await chmod(full, mode);
     }),
   );
 }

@@ -49,7 +49,7 @@ const hostileUnit = fc.constantFrom(
 const hostile = fc.oneof(fc.string({ unit: hostileUnit, minLength: 1, maxLength: 12 }), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }));
 // Argv cannot carry NUL; everything else reaches the program as typed.
 const arg = hostile.filter((s) => !s.includes('\u0000'));
-const RUNS = 20;
+const RUNS = Number(process.env.SHOVEL_PROPERTY_RUNS) || 20;
 
 describe('create-shovel with hostile inputs (built bin)', () => {
   it('names: invalid ones exit 2 with nothing on disk; valid ones generate', async () => {

@@ -1,11 +1,11 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { withDefaults } from '../../src/inputs/resolve.js';
 import { serviceFiles } from '../../src/scaffold/files.js';
 import { runActions, runActionsWithPlop } from '../../src/scaffold/run-generator.js';
 import { selfPackage } from '../../src/util/self.js';
-import { tempDir } from '../support/cli.js';
+import { createShovel, tempDir } from '../support/cli.js';
 
 const answers = withDefaults({
   name: 'orders',
@@ -40,6 +40,17 @@ describe('the service generator', () => {
       const file = files.find((f) => f.path === key);
       expect(normalise(file!.contents.toString('utf8'))).toMatchSnapshot(key);
     }
+  });
+
+  it('the built CLI (precompiled templates) writes exactly what the compiled templates render', async () => {
+    const cwd = await tempDir();
+    const record = path.join(cwd, 'answers.json');
+    await writeFile(record, JSON.stringify(answers));
+    const r = await createShovel(['out', '--answers', record, '--no-install', '--no-git'], { cwd });
+    expect(r.exitCode, r.all).toBe(0);
+    const written = await tree(path.join(cwd, 'out'));
+    const rendered = Object.fromEntries((await serviceFiles(answers)).map((f) => [f.path, f.contents.toString('utf8')]));
+    expect(written).toEqual(rendered);
   });
 
   it('writes the same tree through node-plop (terminal) as through the direct runner', async () => {

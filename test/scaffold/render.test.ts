@@ -2,7 +2,8 @@ import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderString, renderTree } from '../../src/scaffold/render.js';
+import { renderString } from '../../src/scaffold/compile.js';
+import { renderTree } from '../../src/scaffold/render.js';
 
 describe('renderString', () => {
   it('prints values only through escaping helpers', () => {

@@ -1,0 +1,52 @@
+/**
+ * The helpers templates print values with. Every one escapes for a file type (or refuses a
+ * value it cannot print safely); there is deliberately no way to print a raw value.
+ */
+import type Handlebars from 'handlebars';
+import type { HelperOptions } from 'handlebars';
+import * as escape from './escape.js';
+import { pinnedVersion } from '../versions.js';
+
+type HelperFn = (...args: unknown[]) => string;
+
+export const VALUE_HELPERS: Record<string, HelperFn> = {
+  json: (v) => escape.jsonLiteral(v),
+  /** Pretty JSON object/array, for whole JSON values (e.g. a dependencies map). */
+  jsonBlock: (v, indent) => JSON.stringify(v, null, 2).replace(/\n/g, `\n${' '.repeat(Number(indent) || 0)}`),
+  ts: (v) => escape.tsLiteral(v),
+  yaml: (v) => escape.yamlLiteral(v),
+  md: (v) => escape.markdownText(String(v)),
+  sh: (v) => escape.shellWord(String(v)),
+  docker: (v) => escape.dockerfileWord(String(v)),
+  /** A restricted value (validated to [a-z0-9.:/-]) printed as is, e.g. inside a URL. */
+  id: (v) => {
+    const s = String(v);
+    if (!/^[A-Za-z0-9._:/@-]*$/.test(s)) throw new Error(`{{id}} refused a value outside [A-Za-z0-9._:/@-]: ${s}`);
+    return s;
+  },
+  /** A number printed as is. */
+  num: (v) => {
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`{{num}} needs a finite number, got ${String(v)}`);
+    return String(v);
+  },
+  /** A pinned dependency version from src/versions.ts, as a JSON string. */
+  version: (name) => escape.jsonLiteral(pinnedVersion(String(name))),
+  eq: ((a: unknown, b: unknown) => a === b) as unknown as HelperFn,
+};
+
+export const BLOCK_HELPERS = new Set(['if', 'unless', 'each', 'with', 'raw']);
+
+/** Register the helpers on a dedicated instance (compiler or runtime), never the global one. */
+export function registerHelpers(env: typeof Handlebars): void {
+  for (const [name, fn] of Object.entries(VALUE_HELPERS)) {
+    env.registerHelper(name, (...args: unknown[]) => {
+      // Handlebars passes its options object last; helpers only see their own arguments.
+      const own = args.slice(0, -1);
+      // Strict mode does not cover helper arguments: a typo would print "undefined" silently.
+      if (own.some((a) => a === undefined)) throw new Error(`{{${name}}} got an undefined value: missing template data`);
+      return fn(...own);
+    });
+  }
+  // `{{{{raw}}}} ... {{{{/raw}}}}` keeps GitHub Actions' `${{ }}` and similar text untouched.
+  env.registerHelper('raw', (options: HelperOptions) => options.fn(undefined));
+}
