@@ -2,8 +2,8 @@
  * What git says about the service repository: which commit is being released, and whether
  * the working tree holds changes that commit does not (then the image is not the commit).
  */
-import { execa } from 'execa';
 import { StepError, UsageError } from '../errors.js';
+import { run } from '../util/exec.js';
 
 export interface GitState {
   sha: string;
@@ -12,20 +12,14 @@ export interface GitState {
   changes: string[];
 }
 
-async function git(cwd: string, args: string[], input?: string, env?: Record<string, string>) {
-  return execa('git', args, {
-    cwd,
-    reject: false,
-    all: true,
-    ...(input === undefined ? { stdin: 'ignore' as const } : { input }),
-    ...(env ? { env } : {}),
-  });
+function git(cwd: string, args: string[], input?: string, env?: Record<string, string>) {
+  return run('git', args, { step: 'Preflight', cwd, ...(input === undefined ? {} : { input }), ...(env ? { env } : {}) });
 }
 
 export async function gitState(cwd: string): Promise<GitState> {
   const head = await git(cwd, ['rev-parse', '--verify', 'HEAD']);
-  if (head.failed) {
-    const missing = (head as { code?: string }).code === 'ENOENT';
+  if (!head.ok) {
+    const missing = head.missing;
     throw new UsageError(
       'SHOVEL_ERR_GIT',
       missing ? 'git is not installed.' : `${cwd} is not a git repository with at least one commit.`,
@@ -33,7 +27,7 @@ export async function gitState(cwd: string): Promise<GitState> {
     );
   }
   const status = await git(cwd, ['status', '--porcelain', '--untracked-files=normal']);
-  if (status.failed) {
+  if (!status.ok) {
     throw new StepError('SHOVEL_ERR_GIT', 'Preflight', 'git status failed.', { command: 'git status --porcelain', outputTail: String(status.all) });
   }
   const changes = String(status.stdout).split('\n').filter(Boolean);
@@ -50,12 +44,12 @@ export async function tagRelease(cwd: string, name: string, message: string): Pr
   // fallback identity beats failing a release that already went out.
   const email = await git(cwd, ['config', 'user.email']);
   const env: Record<string, string> = {};
-  if (email.failed || !String(email.stdout).trim()) {
+  if (!email.ok || !email.stdout.trim()) {
     env.GIT_COMMITTER_NAME = 'shovel';
     env.GIT_COMMITTER_EMAIL = 'shovel@localhost';
   }
   const result = await git(cwd, ['tag', '--force', '--annotate', '--file', '-', name, 'HEAD'], message, env);
-  if (result.failed) {
+  if (!result.ok) {
     throw new StepError('SHOVEL_ERR_GIT_TAG', 'Record', `Could not create the git tag ${name}.`, {
       command: `git tag --force --annotate ${name} HEAD`,
       outputTail: String(result.all),

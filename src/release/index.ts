@@ -22,7 +22,7 @@ import { Progress } from '../ui/progress.js';
 import { containerBaseName, containerEnv, deployToDocker } from './docker-target.js';
 import { marathonAuthFromEnv, prepareMarathon, deployMarathon, type MarathonPlan } from './marathon-target.js';
 import { checkDockerEngine, chooseTarget, readPackageFacts, requireCleanTree, type TargetName } from './preflight.js';
-import { appendReleaseLog, gitTagName, type ReleaseRecord } from './record.js';
+import { appendReleaseLog, gitTagName, startRecord, type ReleaseRecord } from './record.js';
 import { Redactor } from './redact.js';
 import type { MarathonDialect } from '../marathon/types.js';
 
@@ -72,17 +72,7 @@ export async function release(options: ReleaseOptions): Promise<ReleaseRecord> {
   const progress = options.progress ?? new Progress({ stream: redactor.stream(process.stderr) });
   const firstStep = progress.records.length;
   const startedAt = new Date();
-  const record: ReleaseRecord = {
-    schemaVersion: 1,
-    kind: 'release',
-    outcome: 'failed',
-    service: '',
-    appId: '',
-    target: options.target ?? 'docker',
-    image: { repository: '', tag: '', ref: '' },
-    startedAt: startedAt.toISOString(),
-    steps: [],
-  };
+  const record = startRecord('release', options.target ?? 'docker', startedAt);
   const ctx: Context = { options, env, progress, redactor, record };
   const finish = () => {
     record.finishedAt = new Date().toISOString();

@@ -9,7 +9,7 @@ import { isShovelError, StepError } from '../errors.js';
 import { Progress } from '../ui/progress.js';
 import { marathonAuthFromEnv } from './marathon-target.js';
 import { chooseTarget, type TargetName } from './preflight.js';
-import { appendReleaseLog, readReleaseLog, type ReleaseRecord } from './record.js';
+import { appendReleaseLog, readReleaseLog, startRecord, type ReleaseRecord } from './record.js';
 import { Redactor } from './redact.js';
 import { rollbackDocker, rollbackMarathon } from './rollback.js';
 import { dockerStatus, marathonStatus, type ServiceStatus } from './status.js';
@@ -51,17 +51,7 @@ export async function rollback(options: RollbackOptions): Promise<ReleaseRecord>
   const progress = options.progress ?? new Progress({ stream: redactor.stream(process.stderr) });
   const firstStep = progress.records.length;
   const started = new Date();
-  const record: ReleaseRecord = {
-    schemaVersion: 1,
-    kind: 'rollback',
-    outcome: 'failed',
-    service: '',
-    appId: '',
-    target: options.target ?? 'docker',
-    image: { repository: '', tag: '', ref: '' },
-    startedAt: started.toISOString(),
-    steps: [],
-  };
+  const record = startRecord('rollback', options.target ?? 'docker', started);
   const print = (r: ReleaseRecord) => {
     if (options.json) (options.stdout ?? process.stdout).write(`${JSON.stringify(r)}\n`);
   };

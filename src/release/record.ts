@@ -99,3 +99,18 @@ export async function readReleaseLog(serviceDir: string): Promise<ReleaseRecord[
 export function gitTagName(imageTag: string): string {
   return `release/${imageTag}`;
 }
+
+/** A record for a release or rollback just starting; steps and timings are filled in later. */
+export function startRecord(kind: ReleaseRecord['kind'], target: Target, startedAt: Date): ReleaseRecord {
+  return {
+    schemaVersion: 1,
+    kind,
+    outcome: 'failed',
+    service: '',
+    appId: '',
+    target,
+    image: { repository: '', tag: '', ref: '' },
+    startedAt: startedAt.toISOString(),
+    steps: [],
+  };
+}
