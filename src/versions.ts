@@ -13,7 +13,6 @@ export const SERVICE_DEPENDENCIES = {
   fastify: '^5.6.0',
   pino: '^10.1.0',
   'prom-client': '^15.1.3',
-  zod: '^4.1.0',
 } as const;
 
 export const SERVICE_DEV_DEPENDENCIES = {
