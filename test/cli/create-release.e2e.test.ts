@@ -13,6 +13,7 @@ import { afterAll, expect, it } from 'vitest';
 import type { ReleaseRecord } from '../../src/release/record.js';
 import { createShovel, tempDir } from '../support/cli.js';
 import { dockerSuite } from '../support/environment.js';
+import { DOCKER_RELEASE_STEPS } from '../release/helpers.js';
 
 dockerSuite('create-shovel --release (built bin, real engine and registry)', (env) => {
   const name = `cr-e2e-${randomBytes(3).toString('hex')}`;
@@ -58,16 +59,7 @@ dockerSuite('create-shovel --release (built bin, real engine and registry)', (en
     expect(record).toMatchObject({ kind: 'release', outcome: 'healthy', target: 'docker', service: name });
     expect(record.image.ref).toMatch(new RegExp(`^${env.registry.replaceAll('.', '\\.')}/${name}:0\\.1\\.0-[0-9a-f]{7}$`));
     expect(record.image.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(record.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
-      'Preflight:ok',
-      'Build:ok',
-      'Push:ok',
-      'Render:skipped',
-      'Deploy:ok',
-      'Wait for health:ok',
-      'Stop previous:ok',
-      'Record:ok',
-    ]);
+    expect(record.steps.map((s) => `${s.name}:${s.status}`)).toEqual(DOCKER_RELEASE_STEPS);
     // Generation ran its own steps before the release (install included).
     expect(report.steps.map((s) => s.name)).toEqual(expect.arrayContaining(['Install dependencies (npm)']));
 

@@ -10,7 +10,16 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { dockerSuite } from '../support/environment.js';
 import type { ReleaseRecord } from '../../src/release/record.js';
-import { commitAll, getJson, git, makeServiceRepo, runShovel, setBehaviour, type ShovelRun } from './helpers.js';
+import {
+  commitAll,
+  DOCKER_RELEASE_STEPS,
+  getJson,
+  git,
+  makeServiceRepo,
+  runShovel,
+  setBehaviour,
+  type ShovelRun,
+} from './helpers.js';
 
 dockerSuite('shovel release --target docker (real engine and registry)', (env) => {
   const serviceId = `shovel-e2e-${randomBytes(3).toString('hex')}`;
@@ -53,16 +62,7 @@ dockerSuite('shovel release --target docker (real engine and registry)', (env) =
     expect(record.target).toBe('docker');
     expect(record.image.tag).toMatch(/^1\.2\.3-[0-9a-f]{7}$/);
     expect(record.image.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(record.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
-      'Preflight:ok',
-      'Build:ok',
-      'Push:ok',
-      'Render:skipped',
-      'Deploy:ok',
-      'Wait for health:ok',
-      'Stop previous:ok',
-      'Record:ok',
-    ]);
+    expect(record.steps.map((s) => `${s.name}:${s.status}`)).toEqual(DOCKER_RELEASE_STEPS);
     expect(record.url).toBe(`http://127.0.0.1:${record.docker?.port}`);
     const answer = await getJson(record.url!);
     expect(answer).toMatchObject({ status: 200, body: { message: 'first', version: '1.2.3', greeting: 'hello' } });

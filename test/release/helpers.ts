@@ -7,10 +7,23 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { SHOVEL_BIN } from '../support/cli.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const FIXTURE_DIR = path.join(here, 'fixtures', 'service');
-export const SHOVEL_BIN = path.resolve(here, '..', '..', 'bin', 'shovel.js');
+export { SHOVEL_BIN };
+
+/** The steps of a successful docker-target release, as `name:status`, in order. */
+export const DOCKER_RELEASE_STEPS = [
+  'Preflight:ok',
+  'Build:ok',
+  'Push:ok',
+  'Render:skipped',
+  'Deploy:ok',
+  'Wait for health:ok',
+  'Stop previous:ok',
+  'Record:ok',
+];
 
 export interface FixtureOptions {
   registry?: string;
