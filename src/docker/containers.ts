@@ -2,6 +2,7 @@
  * The containers of the docker target. Shovel finds its own containers by label
  * (shovel.service), never by name pattern, so a user's unrelated containers are never stopped.
  */
+import { portEnv } from '../release/port-contract.js';
 import { docker } from './exec.js';
 
 export const LABEL_SERVICE = 'shovel.service';
@@ -45,7 +46,8 @@ export function runArgs(spec: RunSpec): string[] {
     '--label',
     `${LABEL_METRICS_PORT}=${spec.metricsPort}`,
   ];
-  const env = { ...spec.env, PORT: String(spec.port), METRICS_PORT: String(spec.metricsPort) };
+  // Host networking: the ports the service binds are the ports it is reached on.
+  const env = { ...spec.env, ...portEnv({ http: spec.port, metrics: spec.metricsPort }) };
   for (const [key, value] of Object.entries(env)) args.push('--env', `${key}=${value}`);
   args.push(spec.image);
   return args;

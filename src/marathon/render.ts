@@ -4,6 +4,7 @@
  */
 import { ShovelError, UsageError, EXIT } from '../errors.js';
 import { appIdOf, type ShovelConfig } from '../config/schema.js';
+import { bridgedTaskEnv, LISTEN_ADDRESS_ENV, PORT_ENV_NAMES } from '../release/port-contract.js';
 import type { MarathonDialect } from './types.js';
 
 export type { MarathonDialect } from './types.js';
@@ -17,7 +18,7 @@ export interface RenderOptions {
 }
 
 /** Variables Shovel sets from the config; config.env may not set them too. */
-export const RESERVED_ENV = ['PORT', 'METRICS_PORT', 'SHUTDOWN_DELAY_MS', 'SHUTDOWN_TIMEOUT_MS'] as const;
+export const RESERVED_ENV = [...PORT_ENV_NAMES, LISTEN_ADDRESS_ENV, 'SHUTDOWN_DELAY_MS', 'SHUTDOWN_TIMEOUT_MS'] as const;
 
 /**
  * - 1.5+ (and any later major): networks + container.portMappings, MESOS_HTTP, readiness.
@@ -140,20 +141,21 @@ export function renderAppDefinition(config: ShovelConfig, options: RenderOptions
 }
 
 /**
- * With bridge networking the service listens on its CONTAINER port (Marathon maps a random
- * host port to it), so PORT is the configured port, not $PORT0 (which is the host side).
+ * With bridge networking the service listens on its CONTAINER ports (Marathon maps random host
+ * ports to them and puts the HOST ports in PORT0, PORT_HTTP, PORT...): the app's env, which
+ * Marathon applies last, sets the port contract's PORT/METRICS_PORT to the container ports and
+ * HOST back to every address (see ../release/port-contract.ts).
  */
 function environmentOf(config: ShovelConfig): Record<string, string> {
   const clash = RESERVED_ENV.filter((name) => name in config.env);
   if (clash.length > 0) {
-    throw new UsageError('SHOVEL_ERR_MARATHON_RESERVED_ENV', `env sets ${clash.join(', ')}, which Shovel derives from ports and shutdown.`, {
+    throw new UsageError('SHOVEL_ERR_MARATHON_RESERVED_ENV', `env sets ${clash.join(', ')}, which Shovel derives from ports, the listen address and shutdown.`, {
       hint: 'Remove them from env in shovel.yml; change ports.http, ports.metrics or shutdown instead.',
     });
   }
   return {
     ...config.env,
-    PORT: String(config.ports.http),
-    METRICS_PORT: String(config.ports.metrics),
+    ...bridgedTaskEnv(config.ports),
     SHUTDOWN_DELAY_MS: String(config.shutdown.delayMs),
     SHUTDOWN_TIMEOUT_MS: String(config.shutdown.timeoutMs),
   };

@@ -8,6 +8,7 @@ import { shovelConfigSchema, type ShovelConfig, type ShovelConfigInput } from '.
 import { dialectFor, renderAppDefinition } from '../../src/marathon/render.js';
 import type { MarathonDialect } from '../../src/marathon/types.js';
 import { appDefinitionProblems, validateAppDefinition } from '../../src/marathon/validate.js';
+import { bridgedTaskEnv, PORT_ENV } from '../../src/release/port-contract.js';
 import { loadMarathonSchemas, schemasMissingReason, type SchemaName } from '../support/marathon-standin/schemas.js';
 
 const BASE: ShovelConfigInput = {
@@ -114,6 +115,7 @@ describe('renderAppDefinition', () => {
         },
         "cpus": 0.25,
         "env": {
+          "HOST": "0.0.0.0",
           "METRICS_PORT": "9090",
           "PORT": "8080",
           "SHUTDOWN_DELAY_MS": "5000",
@@ -198,6 +200,7 @@ describe('renderAppDefinition', () => {
         },
         "cpus": 0.25,
         "env": {
+          "HOST": "0.0.0.0",
           "METRICS_PORT": "9090",
           "PORT": "8080",
           "SHUTDOWN_DELAY_MS": "5000",
@@ -261,6 +264,7 @@ describe('renderAppDefinition', () => {
         },
         "cpus": 0.25,
         "env": {
+          "HOST": "0.0.0.0",
           "METRICS_PORT": "9090",
           "PORT": "8080",
           "SHUTDOWN_DELAY_MS": "5000",
@@ -320,13 +324,17 @@ describe('renderAppDefinition', () => {
     expect(d.healthChecks as any[]).not.toContainEqual(expect.objectContaining({ delaySeconds: expect.anything() }));
   });
 
-  it('the service listens on its container port: PORT/METRICS_PORT are the configured ports', () => {
-    const d = renderAppDefinition(CASES[0]![1], { image: IMAGE, dialect: '1.x' });
-    expect(d.env).toEqual({ PORT: '8080', METRICS_PORT: '9090', SHUTDOWN_DELAY_MS: '5000', SHUTDOWN_TIMEOUT_MS: '10000' });
+  it.each(['1.x', '0.15', '0.11'] as const)('%s: the service listens on its container ports, on every address (the port contract)', (dialect) => {
+    const d = renderAppDefinition(CASES[0]![1], { image: IMAGE, dialect });
+    expect(d.env).toEqual({ ...bridgedTaskEnv({ http: 8080, metrics: 9090 }), SHUTDOWN_DELAY_MS: '5000', SHUTDOWN_TIMEOUT_MS: '10000' });
+    // The values the contract gives are the container ports of the mappings, not host ports.
+    const mappings = ((d.container as any).portMappings ?? (d.container as any).docker.portMappings) as Array<{ containerPort: number }>;
+    expect(d.env).toMatchObject({ [PORT_ENV.http]: String(mappings[0]!.containerPort), [PORT_ENV.metrics]: String(mappings[1]!.containerPort), HOST: '0.0.0.0' });
   });
 
   it('refuses env that clashes with derived variables, HAPROXY_/SHOVEL_ labels, and untagged images', () => {
     expect(() => renderAppDefinition(config({ env: { PORT: '1' } }), { image: IMAGE, dialect: '1.x' })).toThrow(/PORT/);
+    expect(() => renderAppDefinition(config({ env: { HOST: '127.0.0.1' } }), { image: IMAGE, dialect: '1.x' })).toThrow(/HOST/);
     expect(() => renderAppDefinition(CASES[0]![1], { image: IMAGE, dialect: '1.x', labels: { HAPROXY_1_VHOST: 'x.example.com' } })).toThrow(/HAPROXY_1_VHOST/);
     expect(() => renderAppDefinition(CASES[0]![1], { image: '127.0.0.1:5000/payments/orders-api', dialect: '1.x' })).toThrow(/tag or digest/);
     expect(renderAppDefinition(CASES[0]![1], { image: `127.0.0.1:5000/x@sha256:${'a'.repeat(64)}`, dialect: '1.x' }).container).toBeDefined();

@@ -82,14 +82,13 @@ const port = wholeNumber(0, 65535);
 const milliseconds = wholeNumber(0, 600_000);
 
 const envSchema = {
-  // Marathon sets PORT0/PORT1 (and PORT_<NAME> for named port mappings); the most specific
-  // name wins so the same image runs under Marathon, `docker run -e PORT=...` and locally.
-  PORT_HTTP: port.optional(),
-  PORT0: port.optional(),
+  // The ports to listen on, and nothing else: Shovel sets PORT and METRICS_PORT to the ports
+  // this process must bind where it runs. Marathon's own PORT0, PORT_HTTP, PORT_<n> and PORTS
+  // are HOST ports; inside a bridged container nothing is forwarded to them.
   PORT: port.optional(),
-  PORT_METRICS: port.optional(),
-  PORT1: port.optional(),
   METRICS_PORT: port.optional(),
+  // The listen address. Marathon sets HOST to its agent's host name, which a bridged container
+  // cannot bind, so Shovel's app definition sets it back to 0.0.0.0.
   HOST: text(
     (value) => /^[A-Za-z0-9.:-]+$/.test(value),
     "must be an IP address or host name",
@@ -124,8 +123,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = values as Env<typeof envSchema>;
   const config: Config = {
     host: e.HOST,
-    port: e.PORT_HTTP ?? e.PORT0 ?? e.PORT ?? DEFAULT_PORT,
-    metricsPort: e.PORT_METRICS ?? e.PORT1 ?? e.METRICS_PORT ?? DEFAULT_METRICS_PORT,
+    port: e.PORT ?? DEFAULT_PORT,
+    metricsPort: e.METRICS_PORT ?? DEFAULT_METRICS_PORT,
     logLevel: e.LOG_LEVEL,
     shutdownDelayMs: e.SHUTDOWN_DELAY_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
