@@ -5,6 +5,7 @@
  * embedded in GET app, and the version-dependent error bodies (./errors.ts).
  */
 import { UsageError } from '../errors.js';
+import { Redactor } from '../release/redact.js';
 import { refTimeout } from '../util/timeout.js';
 import { readEvents } from './events.js';
 import {
@@ -30,8 +31,10 @@ export interface MarathonClientOptions {
   auth?: MarathonAuth;
   /** Per attempt. */
   timeoutMs?: number;
-  /** For idempotent calls only (GET and PUT). */
+  /** For idempotent calls only (GET, and DELETE of a deployment). */
   retry?: { attempts: number; baseDelayMs: number };
+  /** Epoch ms by which every request ends, retries included (see `bounded`). */
+  until?: number;
 }
 
 interface RequestOptions {
@@ -54,6 +57,8 @@ export class MarathonClient {
   private readonly auth: MarathonAuth | undefined;
   private readonly timeoutMs: number;
   private readonly retry: { attempts: number; baseDelayMs: number };
+  private readonly until: number | undefined;
+  private readonly redactor: Redactor;
 
   constructor(options: MarathonClientOptions) {
     let parsed: URL;
@@ -74,6 +79,30 @@ export class MarathonClient {
     this.auth = options.auth;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.retry = options.retry ?? DEFAULT_RETRY;
+    this.until = options.until;
+    const auth = options.auth;
+    this.redactor = new Redactor(
+      auth?.kind === 'basic' ? [auth.password, `${auth.user}:${auth.password}`] : auth?.kind === 'token' ? [auth.token] : [],
+    );
+  }
+
+  /**
+   * The same client with every request (each attempt, each retry delay) ending by `until`
+   * (epoch ms): a deadline bounds the work, however Marathon behaves.
+   */
+  bounded(until: number): MarathonClient {
+    return new MarathonClient({
+      url: this.url,
+      ...(this.auth ? { auth: this.auth } : {}),
+      timeoutMs: this.timeoutMs,
+      retry: this.retry,
+      until: Math.min(until, this.until ?? Infinity),
+    });
+  }
+
+  /** Epoch ms by which requests of this client end (Infinity: no bound). */
+  get deadline(): number {
+    return this.until ?? Infinity;
   }
 
   async info(signal?: AbortSignal): Promise<MarathonInfo> {
@@ -86,9 +115,12 @@ export class MarathonClient {
 
   async getApp(appId: string, signal?: AbortSignal): Promise<MarathonApp | undefined> {
     const body = await this.request('GET', appPath(appId), {
-      // Counts are what the wait decides on; lastTaskFailure is what a failure report prints.
+      // Tasks (each with its version and health) are what the wait decides on; counts and
+      // taskStats are app-wide summaries; lastTaskFailure is what a failure report prints.
       query: [
+        ['embed', 'app.tasks'],
         ['embed', 'app.counts'],
+        ['embed', 'app.taskStats'],
         ['embed', 'app.lastTaskFailure'],
       ],
       idempotent: true,
@@ -100,11 +132,16 @@ export class MarathonClient {
     return body.app as MarathonApp;
   }
 
-  /** Replaces the whole definition: a plain PUT would MERGE into the old one. */
+  /**
+   * Replaces the whole definition: a plain PUT would MERGE into the old one. Like every call
+   * that starts a deployment, it is sent once: after a lost reply, a second PUT would find the
+   * app locked by the first one's deployment. The caller finds out what happened
+   * (src/marathon/deploy.ts).
+   */
   async putApp(appId: string, definition: Record<string, unknown>, options: { force?: boolean; signal?: AbortSignal } = {}): Promise<DeploymentRef> {
     const query: Array<[string, string]> = [['partialUpdate', 'false']];
     if (options.force) query.push(['force', 'true']);
-    return this.deploymentRef('PUT', appPath(appId), { query, body: definition, idempotent: true, subject: `app ${appId}`, signal: options.signal });
+    return this.deploymentRef('PUT', appPath(appId), { query, body: definition, idempotent: false, subject: `app ${appId}`, signal: options.signal });
   }
 
   async listVersions(appId: string, signal?: AbortSignal): Promise<string[]> {
@@ -126,7 +163,7 @@ export class MarathonClient {
    */
   async rollback(appId: string, version: string, options: { force?: boolean; signal?: AbortSignal } = {}): Promise<DeploymentRef> {
     const query: Array<[string, string]> = options.force ? [['force', 'true']] : [];
-    return this.deploymentRef('PUT', appPath(appId), { query, body: { id: appId, version }, idempotent: true, subject: `app ${appId}`, signal: options.signal });
+    return this.deploymentRef('PUT', appPath(appId), { query, body: { id: appId, version }, idempotent: false, subject: `app ${appId}`, signal: options.signal });
   }
 
   async listDeployments(signal?: AbortSignal): Promise<MarathonDeployment[]> {
@@ -135,10 +172,10 @@ export class MarathonClient {
     return body as MarathonDeployment[];
   }
 
-  /** A partial update on purpose: only `instances` changes. */
+  /** A partial update on purpose: only `instances` changes. Sent once (see putApp). */
   async scale(appId: string, instances: number, options: { force?: boolean; signal?: AbortSignal } = {}): Promise<DeploymentRef> {
     const query: Array<[string, string]> = options.force ? [['force', 'true']] : [];
-    return this.deploymentRef('PUT', appPath(appId), { query, body: { instances }, idempotent: true, subject: `app ${appId}`, signal: options.signal });
+    return this.deploymentRef('PUT', appPath(appId), { query, body: { instances }, idempotent: false, subject: `app ${appId}`, signal: options.signal });
   }
 
   /** Not retried: a second DELETE after a lost reply would 404. */
@@ -172,23 +209,28 @@ export class MarathonClient {
     const query: Array<[string, string]> = (options.eventTypes ?? []).map((t) => ['event_type', t]);
     const url = this.urlOf('/v2/events', query);
     let response: Response;
+    // No per-request timeout: the stream is meant to stay open, but not past the deadline.
+    const bound = Number.isFinite(this.deadline) ? AbortSignal.timeout(Math.max(0, this.deadline - Date.now())) : undefined;
+    const signal = bound && options.signal ? AbortSignal.any([options.signal, bound]) : (bound ?? options.signal);
     try {
-      // No per-request timeout: the stream is meant to stay open.
-      response = await fetch(url, { headers: this.headers({ accept: 'text/event-stream' }), signal: options.signal });
+      response = await fetch(url, { headers: this.headers({ accept: 'text/event-stream' }), redirect: 'manual', signal });
     } catch (error) {
       throw this.unreachable(error, options.signal);
     }
     if (!response.ok || !response.body) {
-      throw this.httpError('GET', '/v2/events', response.status, await readBody(response), undefined);
+      const reply = await readBody(response, this.redactor).catch(() => ({ value: undefined, html: false }));
+      throw this.httpError('GET', '/v2/events', response.status, reply, undefined);
     }
-    yield* readEvents(response.body, options.signal);
+    yield* readEvents(response.body, signal);
   }
 
   private async deploymentRef(method: string, path: string, options: RequestOptions): Promise<DeploymentRef> {
     const { body, headers } = await this.requestWithHeaders(method, path, options);
     const deploymentId = isRecord(body) && typeof body.deploymentId === 'string' ? body.deploymentId : headers?.get('marathon-deployment-id');
     const version = isRecord(body) && typeof body.version === 'string' ? body.version : undefined;
-    if (!deploymentId || !version) throw this.badResponse(`${method} ${path}`, 'no deploymentId/version in the reply');
+    if (!deploymentId || !version) {
+      throw this.badResponse(`${method} ${path}`, 'no deploymentId/version in the reply', deploymentId ?? undefined);
+    }
     return { deploymentId, version };
   }
 
@@ -198,35 +240,76 @@ export class MarathonClient {
 
   private async requestWithHeaders(method: string, path: string, options: RequestOptions): Promise<{ body: unknown; headers?: Headers }> {
     const attempts = options.idempotent ? Math.max(1, this.retry.attempts) : 1;
-    const url = this.urlOf(path, options.query ?? []);
     const command = `${method} ${path}${options.query?.length ? `?${new URLSearchParams(options.query)}` : ''}`;
     let lastError: MarathonError | undefined;
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      if (attempt > 1) await sleep(backoffMs(this.retry.baseDelayMs, attempt - 1), options.signal);
-      let response: Response;
-      let body: unknown;
-      const timeout = refTimeout(this.timeoutMs, options.signal);
+      if (attempt > 1) {
+        const delay = backoffMs(this.retry.baseDelayMs, attempt - 1);
+        if (Date.now() + delay >= this.deadline) break;
+        await sleep(delay, options.signal).catch(() => undefined);
+        if (options.signal?.aborted) throw this.unreachable(options.signal.reason, options.signal);
+      }
+      const left = this.deadline - Date.now();
+      if (left <= 0) {
+        lastError ??= new MarathonError('SHOVEL_ERR_MARATHON_DEADLINE', 0, `No time left before the deadline for ${method} ${path} to Marathon at ${this.url}.`, { command: this.redactor.text(command) });
+        break;
+      }
+      const timeoutMs = Math.min(this.timeoutMs, left);
+      const timeout = refTimeout(timeoutMs, options.signal);
+      let response: Response | undefined;
       try {
-        response = await fetch(url, {
-          method,
-          headers: this.headers(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-          body: options.body === undefined ? undefined : JSON.stringify(options.body),
-          signal: timeout.signal,
-        });
-        body = await readBody(response);
+        response = await this.fetchFollowingSameOrigin(this.urlOf(path, options.query ?? []), method, options, timeout.signal);
+        const reply = await readBody(response, this.redactor);
+        if (response.ok) {
+          if (reply.html) throw this.badResponse(`${method} ${path}`, `HTML (a proxy or login page?) instead of JSON (status ${response.status})`);
+          return { body: reply.value, headers: response.headers };
+        }
+        if (response.status === 404 && options.allow404) return { body: undefined };
+        lastError = this.httpError(method, path, response.status, reply, options.subject, command);
+        // 5xx covers 503 (no leader, leader election, timeouts): worth another try.
+        if (response.status < 500) break;
       } catch (error) {
-        lastError = this.unreachable(error, options.signal);
-        continue;
+        if (error instanceof MarathonError) throw error;
+        // Headers may have arrived (with the deployment id) while the body did not: that is a
+        // lost reply, never an empty one.
+        lastError = this.unreachable(error, options.signal, timeoutMs, response ? { status: response.status, headers: response.headers, method, path } : undefined);
+        if (options.signal?.aborted) break;
       } finally {
         timeout.clear();
       }
-      if (response.ok) return { body, headers: response.headers };
-      if (response.status === 404 && options.allow404) return { body: undefined };
-      lastError = this.httpError(method, path, response.status, body, options.subject, command);
-      // 5xx covers 503 (no leader, leader election, timeouts): worth another try.
-      if (response.status < 500) break;
     }
     throw lastError!;
+  }
+
+  /**
+   * Redirects are followed only within the configured Marathon's origin; anywhere else is
+   * named, not followed (the Authorization header must not travel to another host).
+   */
+  private async fetchFollowingSameOrigin(url: string, method: string, options: RequestOptions, signal: AbortSignal): Promise<Response> {
+    const origin = new URL(this.url).origin;
+    let target = url;
+    for (let hop = 0; ; hop++) {
+      const response = await fetch(target, {
+        method,
+        headers: this.headers(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        redirect: 'manual',
+        signal,
+      });
+      const location = response.headers.get('location');
+      if (response.status < 300 || response.status >= 400 || !location) return response;
+      await response.body?.cancel().catch(() => undefined);
+      const next = new URL(location, target);
+      if (next.origin !== origin || hop >= 3) {
+        throw new MarathonError(
+          'SHOVEL_ERR_MARATHON_REDIRECT',
+          response.status,
+          `Marathon at ${this.url} redirected ${method} ${new URL(target).pathname} to ${next.origin}${next.pathname}${next.origin === origin ? ' too many times' : ', another origin: not followed'}.`,
+          { hint: 'If that is where Marathon answers, set marathon.url to it; a login page in between needs MARATHON_TOKEN or MARATHON_USER/MARATHON_PASSWORD.' },
+        );
+      }
+      target = next.toString();
+    }
   }
 
   private urlOf(path: string, query: Array<[string, string]>): string {
@@ -253,20 +336,15 @@ export class MarathonClient {
 
   /** Servers sometimes echo what they were sent: scrub secrets from anything we print. */
   private redact(text: string): string {
-    const secrets: string[] = [];
-    if (this.auth?.kind === 'basic') {
-      secrets.push(this.auth.password, Buffer.from(`${this.auth.user}:${this.auth.password}`).toString('base64'));
-    } else if (this.auth?.kind === 'token') {
-      secrets.push(this.auth.token);
-    }
-    let out = text;
-    for (const secret of secrets) if (secret) out = out.split(secret).join('***');
-    return out;
+    return this.redactor.text(text);
   }
 
-  private httpError(method: string, path: string, status: number, body: unknown, subject: string | undefined, command = `${method} ${path}`): MarathonError {
-    const said = messageOf(body);
+  private httpError(method: string, path: string, status: number, reply: Reply, subject: string | undefined, command = `${method} ${path}`): MarathonError {
+    const body = reply.value;
     const where = `${method} ${path}`;
+    // A page that is not Marathon's JSON (a proxy's error page may quote the request headers,
+    // credentials included): say what it is, never what it says.
+    const said = reply.html ? 'HTML (a proxy or login page?) instead of JSON' : messageOf(body);
     const opts = { command: this.redact(command) };
     switch (status) {
       case 409: {
@@ -321,17 +399,32 @@ export class MarathonClient {
     }
   }
 
-  private unreachable(error: unknown, signal: AbortSignal | undefined): MarathonError {
+  private unreachable(
+    error: unknown,
+    signal: AbortSignal | undefined,
+    timeoutMs = this.timeoutMs,
+    answered?: { status: number; headers: Headers; method: string; path: string },
+  ): MarathonError {
     if (signal?.aborted) {
       return new MarathonError('SHOVEL_ERR_MARATHON_ABORTED', 0, 'Marathon request aborted.', { cause: signal.reason });
     }
-    return new MarathonError('SHOVEL_ERR_MARATHON_UNREACHABLE', 0, this.redact(`Marathon at ${this.url} unreachable: ${causeOf(error, this.timeoutMs)}`), {
+    const cause = this.redact(causeOf(error, timeoutMs));
+    if (answered) {
+      const deploymentId = answered.headers.get('marathon-deployment-id') ?? undefined;
+      return new MarathonError(
+        'SHOVEL_ERR_MARATHON_REPLY_LOST',
+        0,
+        `Marathon at ${this.url} answered ${answered.status} to ${answered.method} ${answered.path}${deploymentId ? ` (deployment ${deploymentId})` : ''} but the rest of the reply never arrived: ${cause}`,
+        { ...(deploymentId ? { deploymentId } : {}), hint: 'The request may have taken effect: check the app and /v2/deployments.' },
+      );
+    }
+    return new MarathonError('SHOVEL_ERR_MARATHON_UNREACHABLE', 0, `Marathon at ${this.url} unreachable: ${cause}`, {
       hint: 'Check the Marathon URL, the network path to it (VPN, proxy) and that Marathon is up.',
     });
   }
 
-  private badResponse(where: string, what: string): MarathonError {
-    return new MarathonError('SHOVEL_ERR_MARATHON_BAD_RESPONSE', 0, `Unexpected reply from Marathon at ${this.url} to ${where}: ${what}.`);
+  private badResponse(where: string, what: string, deploymentId?: string): MarathonError {
+    return new MarathonError('SHOVEL_ERR_MARATHON_BAD_RESPONSE', 0, `Unexpected reply from Marathon at ${this.url} to ${where}: ${what}.`, deploymentId ? { deploymentId } : {});
   }
 }
 
@@ -362,13 +455,27 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-async function readBody(response: Response): Promise<unknown> {
-  const text = await response.text().catch(() => '');
-  if (text === '') return undefined;
+interface Reply {
+  /** Parsed JSON, or the text (redacted) when it is not JSON; undefined when empty. */
+  value: unknown;
+  /** An HTML page (a proxy or login page): never echoed, it may quote request headers. */
+  html: boolean;
+}
+
+/**
+ * Reads the whole body. A body that fails or stalls after the headers arrived THROWS: an
+ * empty reply and a lost one mean different things. Secrets are scrubbed from the full text,
+ * before anything cuts it short.
+ */
+async function readBody(response: Response, redactor: Redactor): Promise<Reply> {
+  const text = redactor.text(await response.text());
+  const type = response.headers.get('content-type') ?? '';
+  if (/html/i.test(type) || /^\s*<(!doctype|html|head|body|\?xml)/i.test(text)) return { value: undefined, html: true };
+  if (text === '') return { value: undefined, html: false };
   try {
-    return JSON.parse(text) as unknown;
+    return { value: JSON.parse(text) as unknown, html: false };
   } catch {
-    return text;
+    return { value: text, html: false };
   }
 }
 

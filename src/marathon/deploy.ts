@@ -4,13 +4,13 @@
  * "new version serving and healthy"; every other outcome throws a StepError that says what
  * was left running.
  */
-import { StepError } from '../errors.js';
+import { InterruptedError, StepError } from '../errors.js';
 import { sleep, type MarathonClient } from './client.js';
 import { MarathonError, MarathonLockedError } from './errors.js';
 import { dialectFor } from './render.js';
 import type { MarathonApp, TaskFailure } from './types.js';
 import { validateAppDefinition } from './validate.js';
-import { waitForDeployment, type WaitResult } from './wait.js';
+import { FOREIGN_OUTCOMES, waitForDeployment, type WaitResult } from './wait.js';
 
 export type DeployPhase = 'lock' | 'deploy' | 'rollback';
 
@@ -65,8 +65,9 @@ export async function deployToMarathon(client: MarathonClient, options: DeployOp
     return { outcome: 'healthy', deploymentId: ref.deploymentId, version: ref.version, marathonVersion: info.version };
   }
   const what = `Version ${ref.version} of ${appId} (deployment ${ref.deploymentId})`;
+  if (waited.kind === 'interrupted') throw new InterruptedError(`Interrupted while waiting for ${what}.`);
   // Someone else's newer deployment or a deletion: rolling back would undo THEIR change.
-  if (waited.kind === 'superseded' || waited.kind === 'deleted') {
+  if (FOREIGN_OUTCOMES.has(waited.kind)) {
     throw new StepError(`SHOVEL_ERR_MARATHON_${waited.kind.toUpperCase()}`, STEP_DEPLOY, `${what} did not go live: ${waited.reason}. Nothing was rolled back.`, {
       details: failureDetails(waited),
     });

@@ -8,11 +8,14 @@ import { StepError, type ShovelErrorOptions } from '../errors.js';
 export const MARATHON_STEP = 'marathon';
 
 export class MarathonError extends StepError {
-  /** HTTP status, or 0 when no answer came back. */
+  /** HTTP status, or 0 when no (whole) answer came back. */
   readonly status: number;
-  constructor(code: string, status: number, message: string, options: ShovelErrorOptions & { command?: string } = {}) {
+  /** The Marathon-Deployment-Id header of a reply whose body was lost, when it arrived. */
+  readonly deploymentId: string | undefined;
+  constructor(code: string, status: number, message: string, options: ShovelErrorOptions & { command?: string; deploymentId?: string } = {}) {
     super(code, MARATHON_STEP, message, options);
     this.status = status;
+    this.deploymentId = options.deploymentId;
   }
 }
 
@@ -74,7 +77,12 @@ export function lockingDeploymentsOf(body: unknown): string[] {
 
 export function messageOf(body: unknown): string | undefined {
   if (isRecord(body) && typeof body.message === 'string') return body.message;
-  if (typeof body === 'string' && body.trim() !== '') return body.trim().slice(0, 300);
+  // A text body may be a proxy's page quoting the request: its first line only.
+  if (typeof body === 'string' && body.trim() !== '') {
+    const line = body.trim().split('\n')[0]!;
+    if (/authorization|cookie/i.test(body)) return 'a non-JSON reply (not shown: it quotes request headers)';
+    return line.length > 300 ? `${line.slice(0, 297)}...` : line;
+  }
   return undefined;
 }
 

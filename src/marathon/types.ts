@@ -24,11 +24,48 @@ export interface TaskFailure {
   [key: string]: unknown;
 }
 
+/** Marathon's health of one task (core/health/Health.scala): `alive` is the verdict. */
+export interface HealthCheckResult {
+  alive?: boolean;
+  consecutiveFailures?: number;
+  firstSuccess?: string | null;
+  lastFailure?: string | null;
+  lastSuccess?: string | null;
+  lastFailureCause?: string | null;
+  [key: string]: unknown;
+}
+
+/**
+ * One task of the app (raml/TaskConversion.scala): `version` is the app version the task was
+ * launched with; it is absent once the task is no longer active.
+ */
+export interface MarathonTask {
+  id: string;
+  appId?: string;
+  /** TASK_STAGING, TASK_STARTING, TASK_RUNNING, TASK_KILLING, ... */
+  state?: string;
+  version?: string;
+  stagedAt?: string;
+  startedAt?: string;
+  healthCheckResults?: HealthCheckResult[];
+  [key: string]: unknown;
+}
+
+/** Counts of one slice of the app's tasks (core/appinfo/TaskStatsByVersion.scala). */
+export interface TaskStats {
+  stats?: { counts?: { staged?: number; running?: number; healthy?: number; unhealthy?: number } };
+}
+
 export interface MarathonApp {
   id: string;
   version: string;
   instances: number;
   versionInfo?: { lastConfigChangeAt?: string; lastScalingAt?: string };
+  healthChecks?: unknown[];
+  /** Always present in a single-app GET (AppsResource.scala embeds them for compatibility). */
+  tasks?: MarathonTask[];
+  /** Present with embed=app.taskStats. */
+  taskStats?: { totalSummary?: TaskStats; withLatestConfig?: TaskStats; withOutdatedConfig?: TaskStats; startedAfterLastScaling?: TaskStats };
   /** Present with embed=app.counts. */
   tasksRunning?: number;
   tasksHealthy?: number;

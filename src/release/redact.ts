@@ -1,6 +1,8 @@
 /**
  * Secrets never reach any output: not progress lines, not --json, not error messages (a
- * failing command's output tail could echo one). Everything printed passes through a Redactor.
+ * failing command's output tail could echo one). Everything printed passes through a Redactor,
+ * at the sink and before anything is cut to a length limit: a secret cut in half is still
+ * recognised by its pieces.
  */
 import { ShovelError, StepError } from '../errors.js';
 
@@ -9,20 +11,46 @@ export const REDACTED = '***';
 /** Environment variables whose values are secrets. */
 export const SECRET_ENV = ['SHOVEL_REGISTRY_PASSWORD', 'MARATHON_PASSWORD', 'MARATHON_TOKEN'] as const;
 
+/** Any piece of a secret at least this long is redacted too (a message cut short keeps one). */
+export const FRAGMENT_LENGTH = 8;
+
+/** The forms a secret takes in headers, URLs, HTML pages and JSON. */
+export function secretForms(secret: string): string[] {
+  const base64 = Buffer.from(secret).toString('base64');
+  const html = (quote: string) =>
+    secret.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, quote);
+  return [
+    secret,
+    // Basic auth headers and docker config files carry them base64-encoded.
+    base64,
+    base64.replace(/=+$/, ''),
+    Buffer.from(secret).toString('base64url'),
+    encodeURIComponent(secret),
+    encodeURIComponent(secret).replace(/%20/g, '+'),
+    html('&#39;'),
+    html('&#x27;'),
+    html('&apos;'),
+    JSON.stringify(secret).slice(1, -1),
+  ];
+}
+
 export class Redactor {
+  /** Every form of every secret, longest first. */
   private readonly secrets: string[];
+  /** Every FRAGMENT_LENGTH-long piece of every form that is at least that long. */
+  private readonly fragments = new Set<string>();
 
   constructor(secrets: Iterable<string | undefined>) {
     const all = new Set<string>();
     for (const s of secrets) {
       if (!s) continue;
-      all.add(s);
-      // Basic auth headers and docker config files carry them base64-encoded.
-      all.add(Buffer.from(s).toString('base64'));
-      all.add(encodeURIComponent(s));
+      for (const form of secretForms(s)) if (form) all.add(form);
     }
     // Longest first, so a secret containing another is replaced whole.
-    this.secrets = [...all].filter(Boolean).sort((a, b) => b.length - a.length);
+    this.secrets = [...all].sort((a, b) => b.length - a.length);
+    for (const form of this.secrets) {
+      for (let i = 0; i + FRAGMENT_LENGTH <= form.length; i++) this.fragments.add(form.slice(i, i + FRAGMENT_LENGTH));
+    }
   }
 
   static fromEnv(env: NodeJS.ProcessEnv = process.env): Redactor {
@@ -39,9 +67,32 @@ export class Redactor {
     return this.secrets.length === 0;
   }
 
+  /**
+   * Every whole form of a secret and every piece of one at least FRAGMENT_LENGTH long (what a
+   * message cut at its length limit leaves) becomes REDACTED; adjacent hits merge.
+   */
   text(value: string): string {
-    let out = value;
-    for (const secret of this.secrets) out = out.split(secret).join(REDACTED);
+    if (this.empty || value === '') return value;
+    const hit = new Uint8Array(value.length);
+    let any = false;
+    for (const secret of this.secrets) {
+      for (let at = value.indexOf(secret); at !== -1; at = value.indexOf(secret, at + 1)) {
+        hit.fill(1, at, at + secret.length);
+        any = true;
+      }
+    }
+    for (let i = 0; i + FRAGMENT_LENGTH <= value.length; i++) {
+      if (this.fragments.has(value.slice(i, i + FRAGMENT_LENGTH))) {
+        hit.fill(1, i, i + FRAGMENT_LENGTH);
+        any = true;
+      }
+    }
+    if (!any) return value;
+    let out = '';
+    for (let i = 0; i < value.length; i++) {
+      if (!hit[i]) out += value[i];
+      else if (i === 0 || !hit[i - 1]) out += REDACTED;
+    }
     return out;
   }
 

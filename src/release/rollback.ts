@@ -9,7 +9,7 @@
 import { appIdOf, type ShovelConfig } from '../config/schema.js';
 import { imageExists } from '../docker/containers.js';
 import { isValidTag } from '../docker/tag.js';
-import { StepError, UsageError } from '../errors.js';
+import { InterruptedError, StepError, UsageError } from '../errors.js';
 import { MarathonClient } from '../marathon/client.js';
 import type { MarathonAuth } from '../marathon/types.js';
 import { waitForDeployment } from '../marathon/wait.js';
@@ -144,6 +144,9 @@ export async function rollbackMarathon(options: {
       onProgress: (healthy, total, detail) => update(`${healthy}/${total} healthy${detail ? `, ${detail}` : ''}`),
       ...(signal ? { signal } : {}),
     });
+    if (result.outcome === 'failure' && result.kind === 'interrupted') {
+      throw new InterruptedError(`Interrupted while waiting for the rollback of ${appId} to ${target} (deployment ${ref.deploymentId} may still be running: see shovel status).`);
+    }
     if (result.outcome !== 'success') {
       throw new StepError('SHOVEL_ERR_ROLLBACK_FAILED', 'Deploy and wait', `Rollback of ${appId} to ${target} did not become healthy: ${result.reason}.`, {
         ...(result.lastTaskFailure ? { details: [`last task failure: ${result.lastTaskFailure.state ?? ''} ${result.lastTaskFailure.message ?? ''}`] } : {}),

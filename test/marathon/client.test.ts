@@ -87,7 +87,7 @@ describe('MarathonClient against the stand-in', () => {
     expect(app?.version).toBe(updated.version);
     expect(app?.mem).toBe(128);
     expect(app).not.toHaveProperty('networks');
-    expect(standin.faults.log.at(-1)).toBe('GET /v2/apps/payments/orders?embed=app.counts&embed=app.lastTaskFailure');
+    expect(standin.faults.log.at(-1)).toBe('GET /v2/apps/payments/orders?embed=app.tasks&embed=app.counts&embed=app.taskStats&embed=app.lastTaskFailure');
     expect(app).toHaveProperty('tasksHealthy');
   });
 
