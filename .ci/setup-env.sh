@@ -23,8 +23,11 @@
 #   SHOVEL_TEST_REGISTRY_PORT     registry port on 127.0.0.1 (default 5000)
 #   SHOVEL_TEST_REGISTRY_USER     registry user (default shovel); the password is random and
 #                                 generated each time the registry is (re)started
-#   SHOVEL_NODE_MAJOR             Node major of the base image (default 26)
-#   SHOVEL_NPM_MAJOR              npm major installed in the base image (default 11)
+#   SHOVEL_NODE_MAJOR             Node major of the base image (default: shovel.nodeMajor of
+#                                 versions/service/package.json, the one table of versions)
+#   SHOVEL_NPM_MAJOR              npm major installed in the base image (default: shovel.npmMajor)
+#   SHOVEL_SERVICE_NODE_VERSION   Node the generated service's tests run on (default: the floor of
+#                                 engines.node in that table, e.g. >=22.13 -> 22.13.0)
 #   SHOVEL_TEST_NODE_IMAGE        base image tag (default shovel-node:$SHOVEL_NODE_MAJOR)
 #   SHOVEL_DEBIAN_SUITE           debootstrap suite (default bookworm)
 #   SHOVEL_DEBIAN_MIRROR          debootstrap mirror (default: debootstrap's own default)
@@ -57,8 +60,25 @@ case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH="$PATH:/usr/sbin:/sbin" ;; esac
 export PATH
 
 SCRIPT_START=$SECONDS
-NODE_MAJOR="${SHOVEL_NODE_MAJOR:-26}"
-NPM_MAJOR="${SHOVEL_NPM_MAJOR:-11}"
+VERSION_TABLE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/versions/service/package.json"
+# A value of the version table by its dotted path (e.g. shovel.nodeMajor).
+table_value() {
+  node -e 'const v = process.argv[2].split(".").reduce((o, k) => (o == null ? o : o[k]), require(process.argv[1]));
+    if (v === undefined) { console.error(`${process.argv[2]} missing in ${process.argv[1]}`); process.exit(1); } console.log(v);' \
+    "$VERSION_TABLE" "$1"
+}
+NODE_MAJOR="${SHOVEL_NODE_MAJOR:-$(table_value shovel.nodeMajor)}"
+NPM_MAJOR="${SHOVEL_NPM_MAJOR:-$(table_value shovel.npmMajor)}"
+# engines.node is a floor (">=22.13"): its lowest version is what the service's tests run on.
+ENGINES_NODE="$(table_value engines.node)"
+if [[ -n "${SHOVEL_SERVICE_NODE_VERSION:-}" ]]; then
+  SERVICE_NODE_VERSION="$SHOVEL_SERVICE_NODE_VERSION"
+elif [[ "$ENGINES_NODE" =~ ^\>=\ *([0-9]+)(\.([0-9]+))?(\.([0-9]+))?$ ]]; then
+  SERVICE_NODE_VERSION="${BASH_REMATCH[1]}.${BASH_REMATCH[3]:-0}.${BASH_REMATCH[5]:-0}"
+else
+  printf '[setup-env] ERROR: engines.node "%s" in %s is not a ">=X.Y" floor\n' "$ENGINES_NODE" "$VERSION_TABLE" >&2
+  exit 1
+fi
 NODE_IMAGE="${SHOVEL_TEST_NODE_IMAGE:-shovel-node:${NODE_MAJOR}}"
 SUITE="${SHOVEL_DEBIAN_SUITE:-bookworm}"
 REG_PORT="${SHOVEL_TEST_REGISTRY_PORT:-5000}"
@@ -92,6 +112,9 @@ pid_alive() { [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null; }
 
 engine_up() { timeout 20 "$DOCKER" info >/dev/null 2>&1; }
 
+# The Node binary of the generated service's floor (from the npm package `node@VERSION`).
+service_node_bin() { printf '%s' "${CACHE_DIR}/node-${SERVICE_NODE_VERSION}/node_modules/node/bin/node"; }
+
 print_exports() {
   # shellcheck disable=SC1091
   source "${REG_DIR}/creds.env"
@@ -102,6 +125,7 @@ print_exports() {
     SHOVEL_TEST_REGISTRY_USER "$REGISTRY_USER" \
     SHOVEL_TEST_REGISTRY_PASSWORD "$REGISTRY_PASSWORD" \
     SHOVEL_TEST_NODE_IMAGE "$NODE_IMAGE" \
+    SHOVEL_TEST_SERVICE_NODE "$(service_node_bin)" \
     DOCKER_BUILDKIT 1
 }
 
@@ -313,6 +337,18 @@ fetch_npm_package() { # NAME@RANGE DEST_DIR: npm install into a cache dir (once)
   mv "$tmp" "$dest"
 }
 
+# (d) The Node the generated service's tests run on: the floor of its engines.node.
+ensure_service_node() {
+  local dir="${CACHE_DIR}/node-${SERVICE_NODE_VERSION}" bin
+  bin="$(service_node_bin)"
+  if [[ "$("$bin" -v 2>/dev/null)" != "v${SERVICE_NODE_VERSION}" ]]; then
+    mkdir -p "$CACHE_DIR"
+    fetch_npm_package "node@${SERVICE_NODE_VERSION}" "$dir"
+  fi
+  [[ "$("$bin" -v 2>/dev/null)" == "v${SERVICE_NODE_VERSION}" ]] || die "node@${SERVICE_NODE_VERSION} from npm does not run here ($bin)"
+  log "service Node: $bin ($("$bin" -v), engines.node ${ENGINES_NODE})"
+}
+
 build_base_image() {
   need debootstrap debootstrap
   need npm npm
@@ -449,6 +485,8 @@ EOF
   "$DOCKER" image rm "$probe_tag" >/dev/null 2>&1 || true
   log "check: DOCKER_BUILDKIT=1 $DOCKER build --network host with RUN --mount=type=cache: ok"
 fi
+
+ensure_service_node
 
 log "ready in $((SECONDS - SCRIPT_START)) s"
 print_exports

@@ -1,35 +1,71 @@
 /**
- * The one table of versions the generated repository depends on. Templates read it through
- * the `version` helper; nothing under templates/ hard-codes a version.
+ * The one table of versions a generated service depends on: versions/service/package.json,
+ * an npm manifest so that Renovate (and `npm outdated`) read it as they read any project,
+ * with the lockfile beside it that every generated service installs (`npm run template:lock`
+ * refreshes it). Its `shovel` key holds the Node and npm majors of the base image; the
+ * Dockerfile default, `.nvmrc`, the CI workflow and `.ci/setup-env.sh` all read them here.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { selfPackage } from './util/self.js';
 
-/** Current Node.js LTS major: the generated image runs it. */
-export const NODE_LTS_MAJOR = 26;
-export const NODE_IMAGE_DEFAULT = `node:${NODE_LTS_MAJOR}-bookworm-slim`;
-/** Oldest Node.js the generated service (and Shovel) supports on a developer's machine. */
-export const NODE_ENGINES = '>=20.19';
+export interface VersionTable {
+  name: string;
+  version: string;
+  engines: { node: string };
+  shovel: { nodeMajor: number; npmMajor: number };
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+}
 
-export const SERVICE_DEPENDENCIES = {
-  fastify: '^5.6.0',
-  pino: '^10.1.0',
-  'prom-client': '^15.1.3',
-} as const;
+export interface Lockfile {
+  name: string;
+  version: string;
+  lockfileVersion: number;
+  packages: Record<string, { name?: string; version?: string; engines?: Record<string, string> | string[]; dev?: boolean; optional?: boolean }>;
+  [key: string]: unknown;
+}
 
-export const SERVICE_DEV_DEPENDENCIES = {
-  '@biomejs/biome': '^2.3.0',
-  '@types/node': '^20.19.0',
-  'pino-pretty': '^13.1.0',
-  plop: '^4.0.4',
-  tsx: '^4.20.0',
-  typescript: '^7.0.2',
-  vitest: '^4.1.0',
-} as const;
+/** Path of the table's folder inside the package. */
+export function versionTableDir(root = selfPackage().root): string {
+  return path.join(root, 'versions', 'service');
+}
 
-export type PinnedPackage = keyof typeof SERVICE_DEPENDENCIES | keyof typeof SERVICE_DEV_DEPENDENCIES;
+let table: VersionTable | undefined;
+let lock: Lockfile | undefined;
+
+export function versionTable(): VersionTable {
+  table ??= JSON.parse(readFileSync(path.join(versionTableDir(), 'package.json'), 'utf8')) as VersionTable;
+  return table;
+}
+
+/** The pinned tree (package-lock.json of the table), as npm wrote it. */
+export function pinnedLockfile(): Lockfile {
+  lock ??= JSON.parse(readFileSync(path.join(versionTableDir(), 'package-lock.json'), 'utf8')) as Lockfile;
+  return lock;
+}
+
+/**
+ * The pinned lockfile for a service called `name`: the table's tree with the service's own
+ * name and version, so that `npm ci` accepts it against the generated package.json.
+ */
+export function lockfileFor(name: string, version: string): Lockfile {
+  const source = pinnedLockfile();
+  const root = source.packages[''] ?? {};
+  return { ...source, name, version, packages: { ...source.packages, '': { ...root, name, version } } };
+}
 
 export function pinnedVersion(name: string): string {
-  const table: Record<string, string> = { ...SERVICE_DEPENDENCIES, ...SERVICE_DEV_DEPENDENCIES };
-  const version = table[name];
-  if (!version) throw new Error(`no pinned version for ${name} in src/versions.ts`);
+  const { dependencies, devDependencies } = versionTable();
+  const version = dependencies[name] ?? devDependencies[name];
+  if (!version) throw new Error(`no pinned version for ${name} in versions/service/package.json`);
   return version;
 }
+
+/** Node.js major the generated image runs (the current LTS line). */
+export const NODE_LTS_MAJOR: number = versionTable().shovel.nodeMajor;
+/** npm major of the base image that CI builds (the Dockerfile's default image brings its own). */
+export const NPM_MAJOR: number = versionTable().shovel.npmMajor;
+export const NODE_IMAGE_DEFAULT = `node:${NODE_LTS_MAJOR}-bookworm-slim`;
+/** Oldest Node.js the pinned tree supports: the generated service's `engines.node`. */
+export const NODE_ENGINES: string = versionTable().engines.node;

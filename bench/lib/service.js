@@ -30,7 +30,7 @@ async function cacheKey() {
   const hash = createHash('sha256');
   await hashTree(path.join(ROOT, 'templates', 'service'), hash);
   await hashTree(path.join(ROOT, 'dist', 'generators'), hash).catch(() => {});
-  hash.update(await readFile(path.join(ROOT, 'src', 'versions.ts')));
+  await hashTree(path.join(ROOT, 'versions', 'service'), hash);
   hash.update(await readFile(path.join(ROOT, 'package.json')));
   hash.update(process.version);
   return hash.digest('hex').slice(0, 16);
@@ -57,7 +57,7 @@ export async function preparedService(log = () => {}) {
   const staging = `${dir}.staging-${process.pid}`;
   log(`generating and installing the service once (cached in ${dir})`);
   await run(process.execPath, [CREATE_BIN, staging, '--yes', '--no-git', '--no-install', '--name', SERVICE_NAME]);
-  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: staging });
+  await run('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: staging });
   await run('npm', ['run', 'build'], { cwd: staging });
   await writeFile(path.join(staging, MARKER), `${new Date().toISOString()}\n`);
   await rename(staging, dir);

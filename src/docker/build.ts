@@ -4,6 +4,7 @@
  * and the build facts both as build args (the Dockerfile puts them in the image) and as OCI
  * labels (so `docker inspect` answers "which commit is this?" without the Dockerfile's help).
  */
+import { StepError } from '../errors.js';
 import { docker } from './exec.js';
 
 export interface BuildFacts {
@@ -63,6 +64,24 @@ export async function buildImage(facts: BuildFacts, options: BuildOptions): Prom
     },
     errorCode: 'SHOVEL_ERR_BUILD',
     errorMessage: `docker build of ${facts.ref} failed.`,
-    hint: 'BuildKit is required: if the error mentions buildx, point SHOVEL_DOCKER at a docker client that has BuildKit.',
+  }).catch((error: unknown) => {
+    throw withBuildKitHint(error);
   });
+}
+
+/** Output of a client that cannot use BuildKit (no buildx, or the legacy builder). */
+const NO_BUILDKIT = /buildx|BuildKit is (?:disabled|not available)|--mount option requires BuildKit|unknown flag: --mount/i;
+
+/** The BuildKit hint only where the output says BuildKit is what is missing. */
+function withBuildKitHint(error: unknown): unknown {
+  if (error instanceof StepError && !error.hint && NO_BUILDKIT.test(`${error.outputTail ?? ''}\n${error.message}`)) {
+    return new StepError(error.code, error.step, error.message, {
+      ...(error.command ? { command: error.command } : {}),
+      ...(error.outputTail ? { outputTail: error.outputTail } : {}),
+      details: error.details,
+      hint: 'This docker client cannot use BuildKit, which the Dockerfile needs: point SHOVEL_DOCKER at one that can (e.g. with buildx).',
+      cause: error,
+    });
+  }
+  return error;
 }

@@ -7,7 +7,7 @@ import { rm } from 'node:fs/promises';
 import type { Progress } from '../ui/progress.js';
 import type { Plan } from './plan.js';
 import { initAndCommit, FALLBACK_IDENTITY } from './git.js';
-import { install } from './install.js';
+import { install, INSTALL_STEP } from './install.js';
 import { swapIntoPlace, type Target } from './target.js';
 
 export interface BuildOptions {
@@ -30,11 +30,10 @@ export async function buildService(options: BuildOptions): Promise<{ notes: stri
       await (options.interactive ? runner.runActionsWithPlop : runner.runActions)(plan.answers, workDir);
     });
     signal.throwIfAborted();
-    // Install first: the lockfile it writes belongs in the first commit (the Dockerfile's
-    // `npm ci` needs it, and `shovel release` refuses a tree with it untracked).
-    if (plan.packageManager) {
-      const pm = plan.packageManager;
-      await progress.step(`Install dependencies (${pm})`, () => install(workDir, pm, signal));
+    // Install before the first commit: the service's tests and build are known to work with
+    // the tree in the commit.
+    if (plan.install) {
+      await progress.step(INSTALL_STEP, () => install(workDir, signal));
     }
     signal.throwIfAborted();
     if (plan.git) {

@@ -7,7 +7,7 @@ import type { Answers } from '../inputs/schema.js';
 import type { RenderedFile } from './render.js';
 import { serviceFiles } from './files.js';
 import { insideWorkTree, INITIAL_COMMIT_MESSAGE } from './git.js';
-import { detectPackageManager, installCommand, type PackageManager } from './install.js';
+import { detectPackageManager, INSTALL_COMMAND, installNote } from './install.js';
 import type { Target } from './target.js';
 import { colors } from '../ui/colors.js';
 
@@ -28,7 +28,7 @@ export interface Plan {
   targetDir: string;
   files: RenderedFile[];
   git: boolean;
-  packageManager: PackageManager | undefined;
+  install: boolean;
   release: boolean;
   commands: PlannedCommand[];
   /** Why something the user might expect will not happen. */
@@ -47,12 +47,15 @@ export async function plan(answers: Answers, target: Target, options: PlanOption
     git = false;
     notes.push('git: skipped (the target is inside an existing git work tree)');
   }
-  const packageManager = options.install ? detectPackageManager() : undefined;
   if (!options.install) notes.push('install: skipped (--no-install)');
+  else {
+    const note = installNote(detectPackageManager());
+    if (note) notes.push(note);
+  }
   const commands: PlannedCommand[] = [];
   // Same order as build.ts: the lockfile the install writes goes into the first commit.
-  if (packageManager) {
-    const [file, args] = installCommand(packageManager);
+  if (options.install) {
+    const [file, args] = INSTALL_COMMAND;
     commands.push({ step: 'install', command: [file, ...args].join(' ') });
   }
   if (git) {
@@ -61,7 +64,7 @@ export async function plan(answers: Answers, target: Target, options: PlanOption
     commands.push({ step: 'git', command: `git commit -m "${INITIAL_COMMIT_MESSAGE}"` });
   }
   if (options.release) commands.push({ step: 'release', command: 'shovel release' });
-  return { answers, targetDir: target.dir, files, git, packageManager, release: options.release, commands, notes };
+  return { answers, targetDir: target.dir, files, git, install: options.install, release: options.release, commands, notes };
 }
 
 function size(bytes: number): string {

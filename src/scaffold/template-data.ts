@@ -3,8 +3,10 @@
  * once, so templates never compute anything.
  */
 import type { Answers } from '../inputs/schema.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { selfPackage } from '../util/self.js';
-import { NODE_ENGINES, NODE_LTS_MAJOR, SERVICE_DEPENDENCIES, SERVICE_DEV_DEPENDENCIES } from '../versions.js';
+import { lockfileFor, NODE_ENGINES, NODE_LTS_MAJOR, versionTable, type Lockfile } from '../versions.js';
 
 export const TEMPLATE_NAME = 'service';
 
@@ -18,17 +20,36 @@ export interface TemplateData extends Answers {
   metricsPort: number;
   nodeMajor: number;
   nodeEngines: string;
-  shovel: { name: string; version: string; packageSpec: string };
+  /** The release tool: its version, which `npm run release` and the CI workflow install. */
+  shovel: { name: string; version: string };
+  /** The service's own version in package.json (the lockfile records it too). */
+  serviceVersion: string;
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
+  /** The pinned tree (versions/service/package-lock.json) under the service's name. */
+  lockfile: Lockfile;
+  /** The JSON Schema of shovel.yml, for editors (.shovel/shovel.schema.json). */
+  shovelSchema: object;
+}
+
+let schema: object | undefined;
+
+/** schema/shovel.schema.json, written by `npm run build` from src/config/schema.ts. */
+function readShovelSchema(): object {
+  schema ??= JSON.parse(readFileSync(path.join(selfPackage().root, 'schema', 'shovel.schema.json'), 'utf8')) as object;
+  return schema;
 }
 
 export function metricsPortFor(port: number): number {
   return port < 65535 ? port + 1 : port - 1;
 }
 
+/** Every generated service starts at this version; `shovel release` reads it from package.json. */
+export const SERVICE_START_VERSION = '0.1.0';
+
 export function templateData(answers: Answers): TemplateData {
   const self = selfPackage();
+  const table = versionTable();
   const group = answers.marathonGroup === '/' ? '' : answers.marathonGroup;
   return {
     ...answers,
@@ -38,8 +59,11 @@ export function templateData(answers: Answers): TemplateData {
     metricsPort: metricsPortFor(answers.port),
     nodeMajor: NODE_LTS_MAJOR,
     nodeEngines: NODE_ENGINES,
-    shovel: { name: self.name, version: self.version, packageSpec: self.dependencySpec },
-    dependencies: { ...SERVICE_DEPENDENCIES },
-    devDependencies: { ...SERVICE_DEV_DEPENDENCIES, [self.name]: self.dependencySpec },
+    shovel: { name: self.name, version: self.version },
+    serviceVersion: SERVICE_START_VERSION,
+    dependencies: { ...table.dependencies },
+    devDependencies: { ...table.devDependencies },
+    lockfile: lockfileFor(answers.name, SERVICE_START_VERSION),
+    shovelSchema: readShovelSchema(),
   };
 }

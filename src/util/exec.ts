@@ -4,6 +4,7 @@
  * "exit code 1". execa is loaded on first use: runs that start no command never pay for it.
  */
 import { InterruptedError, StepError } from '../errors.js';
+import { failureCause } from './output-cause.js';
 
 export interface RunOptions {
   /** The step this command belongs to; failures are reported under it. */
@@ -98,7 +99,9 @@ export function failure(result: RunResult, step: string, detail: { code?: string
       : `exited with code ${result.exitCode ?? '?'}`;
   return new StepError(detail.code ?? 'SHOVEL_ERR_COMMAND_FAILED', step, detail.message ?? `\`${result.command}\` ${why}`, {
     command: result.command,
-    outputTail: result.all,
+    // The cause (npm's error lines, the build's failing step) when it can be told apart from
+    // the usage text and progress around it; otherwise the tail of everything.
+    outputTail: failureCause(result.all) ?? result.all,
     ...(detail.hint ? { hint: detail.hint } : {}),
   });
 }

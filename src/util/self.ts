@@ -1,6 +1,5 @@
 /**
- * Facts about the running create-shovel package: its root, name, version, and how a
- * generated service should depend on it.
+ * Facts about the running create-shovel package: its root, name and version.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,12 +9,6 @@ export interface SelfPackage {
   root: string;
   name: string;
   version: string;
-  /**
-   * The devDependency spec a generated service uses to get the `shovel` bin: the published
-   * version range when Shovel runs from an installed package, or a file: link when it runs
-   * from a clone (it is not on the registry then). SHOVEL_PACKAGE_SPEC overrides both.
-   */
-  dependencySpec: string;
 }
 
 let cached: SelfPackage | undefined;
@@ -39,9 +32,7 @@ export function selfPackage(): SelfPackage {
   if (cached) return cached;
   const root = findRoot();
   const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { name: string; version: string };
-  const installed = root.split(path.sep).includes('node_modules');
-  const dependencySpec = process.env.SHOVEL_PACKAGE_SPEC || (installed ? `^${pkg.version}` : `file:${root}`);
-  cached = { root, name: pkg.name, version: pkg.version, dependencySpec };
+  cached = { root, name: pkg.name, version: pkg.version };
   return cached;
 }
 

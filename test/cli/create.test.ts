@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createShovel, tempDir } from '../support/cli.js';
@@ -86,7 +86,7 @@ describe('create-shovel (built bin, no TTY)', () => {
     expect(r.exitCode, r.all).toBe(0);
     expect(r.stderr).toMatch(/package\.json\s+[\d.]+ (B|KiB)/);
     expect(r.stderr).toContain('[git] git init');
-    expect(r.stderr).toContain('[install] npm install');
+    expect(r.stderr).toContain('[install] npm ci --no-audit --no-fund');
     expect(r.stderr).toContain('[release] shovel release');
     expect(await readdir(cwd)).toEqual([]);
   });
@@ -153,10 +153,13 @@ describe('create-shovel (built bin, no TTY)', () => {
 
   it('a failing step exits 1 naming the step and the command, and leaves no target behind', async () => {
     const cwd = await tempDir();
-    const env = { npm_config_user_agent: 'pnpm/9.0.0 node/v20', PATH: path.dirname(process.execPath) };
-    const r = await createShovel(['svc', '--yes', '--no-git'], { cwd, env });
+    // A PATH with node and nothing else: npm is missing.
+    const bin = await tempDir();
+    await symlink(process.execPath, path.join(bin, 'node'));
+    const r = await createShovel(['svc', '--yes', '--no-git'], { cwd, env: { PATH: bin } });
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toMatch(/Install dependencies \(pnpm\): `pnpm install` pnpm is not installed or not on PATH/);
+    expect(r.stderr).toContain('Install dependencies (npm ci): npm is not installed or not on PATH.');
+    expect(r.stderr).toContain('command: npm ci --no-audit --no-fund');
     expect(await readdir(cwd)).toEqual([]);
   });
 

@@ -19,7 +19,7 @@ const answers = withDefaults({
 /** Values that change with the machine or the release, replaced for the snapshot. */
 function normalise(text: string): string {
   const self = selfPackage();
-  return text.split(self.dependencySpec).join('<create-shovel spec>').split(`"${self.version}"`).join('"<version>"');
+  return text.split(`"${self.version}"`).join('"<version>"').split(`@${self.version}`).join('@<version>');
 }
 
 async function tree(root: string, prefix = ''): Promise<Record<string, string>> {

@@ -162,9 +162,13 @@ export type DockerSuitePlan =
 
 /** Run, skip (developer machine) or fail (CI=true) — never a silent skip under CI. */
 export function planDockerSuite(status: DockerEnvStatus, ci: string | undefined): DockerSuitePlan {
+  return planSuite(status, ci);
+}
+
+function planSuite<T>(status: { ok: true; env: T } | { ok: false; reason: string }, ci: string | undefined): { mode: 'run'; env: T } | { mode: 'skip' | 'fail'; message: string } {
   if (status.ok) return { mode: 'run', env: status.env };
   if (ci === 'true' || ci === '1') {
-    return { mode: 'fail', message: `${status.reason} [CI=${ci}: a missing Docker environment is an error, not a skip]` };
+    return { mode: 'fail', message: `${status.reason} [CI=${ci}: a missing test environment is an error, not a skip]` };
   }
   return { mode: 'skip', message: status.reason };
 }
@@ -177,7 +181,12 @@ export const DOCKER_TEST_TIMEOUT_MS = 120_000;
  * environment and declares the tests as usual (it is only called when the environment exists).
  */
 export function dockerSuite(name: string, fn: (env: DockerEnv) => void): void {
-  const plan = planDockerSuite(dockerEnvStatus(), process.env.CI);
+  suiteNeeding(name, dockerEnvStatus(), fn);
+}
+
+/** A `describe` that runs with what it needs, skips without it, and fails without it under CI. */
+export function suiteNeeding<T>(name: string, status: { ok: true; env: T } | { ok: false; reason: string }, fn: (env: T) => void): void {
+  const plan = planSuite(status, process.env.CI);
   switch (plan.mode) {
     case 'run':
       describe(name, { timeout: DOCKER_TEST_TIMEOUT_MS }, () => fn(plan.env));
@@ -189,7 +198,7 @@ export function dockerSuite(name: string, fn: (env: DockerEnv) => void): void {
       return;
     case 'fail':
       describe(name, () => {
-        it('has the Docker test environment', () => {
+        it('has the test environment it needs', () => {
           throw new Error(plan.message);
         });
       });

@@ -5,7 +5,7 @@
  * runs (and several test files) share one `npm install`.
  */
 import { createHash } from 'node:crypto';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +15,9 @@ import { createServer } from 'node:net';
 import type { Answers } from '../../src/inputs/schema.js';
 import { renderTree } from '../../src/scaffold/render.js';
 import { templateData } from '../../src/scaffold/template-data.js';
-import { selfPackage, templatesDir } from '../../src/util/self.js';
+import { templatesDir } from '../../src/util/self.js';
+import semver from 'semver';
+import { NODE_ENGINES, versionTableDir } from '../../src/versions.js';
 
 const run = promisify(execFile);
 
@@ -33,6 +35,46 @@ export const SERVICE_ANSWERS: Answers = {
   marathonGroup: '/payments',
   nodeImage: 'node:26-bookworm-slim',
 };
+
+export interface ServiceNode {
+  /** The node binary. */
+  bin: string;
+  version: string;
+  /** PATH with that node first, so `npm` (a node script) runs on it too. */
+  path: string;
+  /** An environment for npm on that Node: this process's, with that PATH and without npm's own variables. */
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * The Node the generated service is installed and tested on: the floor of its engines.node
+ * (SHOVEL_TEST_SERVICE_NODE, a `node@<floor>` binary that .ci/setup-env.sh installs), or
+ * this process's Node when that satisfies engines.node.
+ */
+export function serviceNodeStatus(vars: NodeJS.ProcessEnv = process.env): { ok: true; env: ServiceNode } | { ok: false; reason: string } {
+  const floor = semver.minVersion(NODE_ENGINES)?.version;
+  const withPath = (bin: string, version: string): ServiceNode => {
+    const search = [path.dirname(bin), vars.PATH ?? ''].join(path.delimiter);
+    // npm's own variables (npm_node_execpath, NODE) from an outer `npx`/`npm test` would make
+    // the inner npm run scripts on the outer Node.
+    const inherited = Object.entries(vars).filter(([key]) => !/^npm_/i.test(key) && key !== 'NODE');
+    return { bin, version, path: search, env: { ...Object.fromEntries(inherited), PATH: search } };
+  };
+  const given = vars.SHOVEL_TEST_SERVICE_NODE;
+  if (given) {
+    const r = spawnSync(given, ['-v'], { encoding: 'utf8' });
+    const version = r.stdout?.trim().replace(/^v/, '') ?? '';
+    if (r.status !== 0 || !semver.satisfies(version, NODE_ENGINES)) {
+      return { ok: false, reason: `SHOVEL_TEST_SERVICE_NODE=${given} is not a Node satisfying engines.node ${NODE_ENGINES} (${r.error?.message ?? `v${version}`})` };
+    }
+    return { ok: true, env: withPath(given, version) };
+  }
+  if (semver.satisfies(process.versions.node, NODE_ENGINES)) return { ok: true, env: withPath(process.execPath, process.versions.node) };
+  return {
+    ok: false,
+    reason: `needs Node ${floor} (engines.node ${NODE_ENGINES} of the generated service; this is ${process.version}): \`source .ci/setup-env.sh\` sets SHOVEL_TEST_SERVICE_NODE`,
+  };
+}
 
 export function serviceTemplateDir(): string {
   return path.join(templatesDir(), 'service');
@@ -63,10 +105,10 @@ async function hashTree(dir: string, hash: ReturnType<typeof createHash>): Promi
 async function cacheKey(answers: Answers): Promise<string> {
   const hash = createHash('sha256');
   await hashTree(serviceTemplateDir(), hash);
-  hash.update(await readFile(path.join(selfPackage().root, 'src', 'versions.ts')));
+  await hashTree(versionTableDir(), hash);
   hash.update(JSON.stringify(answers));
-  hash.update(selfPackage().dependencySpec);
-  hash.update(process.version);
+  const node = serviceNodeStatus();
+  hash.update(node.ok ? node.env.version : process.version);
   return hash.digest('hex').slice(0, 16);
 }
 
@@ -80,9 +122,9 @@ async function exists(file: string): Promise<boolean> {
 export interface InstalledService {
   /** The cached, installed service; treat as read-only (see `workingCopy`). */
   dir: string;
-  /** Whether this call ran `npm install` (false: reused from the cache). */
+  /** Whether this call ran `npm ci` (false: reused from the cache). */
   installed: boolean;
-  /** How long `npm install` took, when it ran. */
+  /** How long `npm ci` took, when it ran. */
   installMs?: number;
 }
 
@@ -103,8 +145,11 @@ async function createInstalledService(answers: Answers): Promise<InstalledServic
   const staging = await mkdtemp(`${dir}.staging-`);
   await writeService(staging, answers);
   const started = Date.now();
-  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], {
+  // The same install as create-shovel's: the pinned lockfile, never a fresh resolution.
+  const node = serviceNodeStatus();
+  await run('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], {
     cwd: staging,
+    ...(node.ok ? { env: node.env.env } : {}),
     maxBuffer: 64 * 1024 * 1024,
   });
   const installMs = Date.now() - started;
@@ -141,6 +186,25 @@ export async function workingCopy(service: InstalledService): Promise<string> {
   });
   await symlink(path.join(service.dir, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   return dir;
+}
+
+/**
+ * A copy of the generated service in a fresh temp dir, as a clone of its repository would be
+ * (no node_modules, no dist), installed there with a fresh `npm ci` on `node`: what a
+ * teammate or the service's own CI gets.
+ */
+export async function freshClone(service: InstalledService, node: ServiceNode): Promise<{ dir: string; installMs: number }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'shovel-service-clone-'));
+  await cp(service.dir, dir, {
+    recursive: true,
+    filter: (source) => {
+      const top = path.relative(service.dir, source).split(path.sep)[0];
+      return top !== 'node_modules' && top !== 'dist' && top !== '.shovel-test-installed';
+    },
+  });
+  const started = Date.now();
+  await run('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: dir, env: node.env, maxBuffer: 64 * 1024 * 1024 });
+  return { dir, installMs: Date.now() - started };
 }
 
 /** A port free on 127.0.0.1 right now; services under test are told it (PORT=0 would hide it). */

@@ -1,5 +1,6 @@
 /**
- * The generated service, for real: installed, built, its own tests, lint and typecheck run;
+ * The generated service, for real: copied as a clone would be, given a fresh `npm ci` from its
+ * lockfile on the Node its engines name, built, its own tests, lint and typecheck run;
  * then the compiled service is started on free loopback ports and probed over HTTP, and
  * shut down with SIGTERM while requests are in flight. Durations are printed (measured, not
  * guessed) so slow steps show up in CI logs.
@@ -11,7 +12,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, installedService, workingCopy } from '../support/service-fixture.js';
+import { suiteNeeding } from '../support/environment.js';
+import { freePort, freshClone, installedService, serviceNodeStatus, type ServiceNode } from '../support/service-fixture.js';
 
 const execFileAsync = promisify(execFile);
 const timings: Record<string, number> = {};
@@ -22,7 +24,7 @@ async function npm(cwd: string, args: string[], label = args.join(' ')): Promise
   try {
     const { stdout, stderr } = await execFileAsync('npm', args, {
       cwd,
-      env: { ...process.env, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0' },
+      env: { ...node.env, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0' },
       maxBuffer: 64 * 1024 * 1024,
     });
     return `${stdout}\n${stderr}`;
@@ -43,7 +45,7 @@ interface Running {
 
 async function startService(dir: string, env: Record<string, string>): Promise<Running> {
   const [port, metricsPort] = [await freePort(), await freePort()];
-  const child = spawn(process.execPath, ['dist/main.js'], {
+  const child = spawn(node.bin, ['dist/main.js'], {
     cwd: dir,
     env: {
       PATH: process.env.PATH ?? '',
@@ -100,20 +102,27 @@ export const slowRoutes: FastifyPluginAsync<RouteOptions> = async (app) => {
 };
 `;
 
-describe('generated service, end to end', () => {
+/** The Node the service runs on here: the floor of its engines.node where CI provides it. */
+let node: ServiceNode;
+
+suiteNeeding('generated service, end to end', serviceNodeStatus(), (serviceNode) => {
+  node = serviceNode;
   let dir: string;
 
   beforeAll(async () => {
     const service = await installedService();
-    if (service.installMs !== undefined) timings['npm install'] = service.installMs;
-    dir = await workingCopy(service);
+    if (service.installMs !== undefined) timings['npm ci (cache)'] = service.installMs;
+    const clone = await freshClone(service, node);
+    timings['npm ci (fresh copy)'] = clone.installMs;
+    dir = clone.dir;
   }, 300_000);
 
   afterAll(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('passes its own build, tests, lint and typecheck as generated', async () => {
+  it('passes its own build, tests, lint and typecheck as generated, on the Node its engines name', async () => {
+    expect((await npm(dir, ['exec', '--', 'node', '-p', 'process.versions.node'], 'node version')).trim()).toBe(node.version);
     await npm(dir, ['run', 'build']);
     const test = await npm(dir, ['test']);
     expect(test).toMatch(/Test Files +\d+ passed/);

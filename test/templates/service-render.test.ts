@@ -44,15 +44,18 @@ const EXPECTED_FILES = [
   '.dockerignore',
   '.github/workflows/ci.yml',
   '.gitignore',
+  '.nvmrc',
+  '.shovel/shovel.schema.json',
   'Dockerfile',
   'README.md',
   'biome.json',
   'dev.env',
+  'package-lock.json',
   'package.json',
   'plop-templates/route.test.ts.hbs',
   'plop-templates/route.ts.hbs',
   'plopfile.js',
-  'scripts/omit-release-tool.js',
+  'renovate.json',
   'shovel.yml',
   'src/app.ts',
   'src/config.ts',
@@ -117,7 +120,6 @@ describe.each(VARIANTS)('service template (%s)', (_name, answers) => {
     expect(pkg.name).toBe(answers.name);
     expect(pkg.description).toBe(answers.description);
     expect(pkg.engines.node).toBe(templateData(answers).nodeEngines);
-    expect(pkg.devDependencies['create-shovel']).toBe(templateData(answers).shovel.packageSpec);
 
     const yml = parseYaml(fileOf(files, 'shovel.yml'));
     expect(yml.service.description).toBe(answers.description);
@@ -129,7 +131,7 @@ describe.each(VARIANTS)('service template (%s)', (_name, answers) => {
   it('writes a shovel.yml that the release config schema accepts', async () => {
     const files = byPath(await rendered);
     const text = fileOf(files, 'shovel.yml');
-    const schemaPath = './node_modules/create-shovel/schema/shovel.schema.json';
+    const schemaPath = './.shovel/shovel.schema.json';
     expect(text.split('\n')[0]).toBe(`# yaml-language-server: $schema=${schemaPath}`);
 
     const config = shovelConfigSchema.parse(parseYaml(text));
@@ -201,6 +203,8 @@ describe.each(VARIANTS)('service template (%s)', (_name, answers) => {
     const release = workflow.jobs.release;
     expect(release.needs).toBe('test');
     expect(release.if).toBe("github.event_name == 'push' && github.ref == 'refs/heads/release'");
+    const runs = release.steps.map((s: { run?: string }) => s.run).filter(Boolean);
+    expect(runs).toEqual(['npm ci', expect.stringMatching(/^npm install --global create-shovel@\d+\.\d+\.\d+$/), 'npm run release']);
     const step = release.steps.find((s: { run?: string }) => s.run === 'npm run release');
     expect(step.env).toEqual({
       MARATHON_USER: '${{ secrets.MARATHON_USER }}',
@@ -228,5 +232,75 @@ describe('writeService', () => {
     expect(written).toEqual(EXPECTED_FILES);
     const pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8'));
     expect(pkg.description).toBe(HOSTILE_DESCRIPTION);
+  });
+});
+
+describe('a reproducible tree', () => {
+  const rendered = renderTree(serviceTemplateDir(), templateData(SERVICE_ANSWERS));
+  const root = path.resolve(serviceTemplateDir(), '../..');
+  const readTable = async (file: string) => JSON.parse(await readFile(path.join(root, 'versions/service', file), 'utf8'));
+
+  it('ships the pinned lockfile, changed only in the name and version of the service', async () => {
+    const files = byPath(await rendered);
+    const pkg = JSON.parse(fileOf(files, 'package.json'));
+    const lock = JSON.parse(fileOf(files, 'package-lock.json'));
+    const pinned = await readTable('package-lock.json');
+    expect(lock.name).toBe(SERVICE_ANSWERS.name);
+    expect(lock.version).toBe(pkg.version);
+    expect(lock.packages[''].name).toBe(SERVICE_ANSWERS.name);
+    expect(lock.packages[''].version).toBe(pkg.version);
+    const strip = (l: { packages: Record<string, unknown> }) => ({
+      ...l,
+      name: undefined,
+      version: undefined,
+      packages: { ...l.packages, '': { ...(l.packages[''] as object), name: undefined, version: undefined } },
+    });
+    expect(strip(lock)).toEqual(strip(pinned));
+    // Written the way npm writes it, so the first `npm install` in the service changes nothing.
+    expect(fileOf(files, 'package-lock.json')).toBe(`${JSON.stringify(lock, null, 2)}\n`);
+  });
+
+  it('depends on exactly the versions of the table, and on no path, link or release tool', async () => {
+    const files = byPath(await rendered);
+    const pkg = JSON.parse(fileOf(files, 'package.json'));
+    const table = await readTable('package.json');
+    expect(pkg.dependencies).toEqual(table.dependencies);
+    expect(pkg.devDependencies).toEqual(table.devDependencies);
+    expect(pkg.engines).toEqual(table.engines);
+    for (const [name, spec] of Object.entries<string>({ ...pkg.dependencies, ...pkg.devDependencies })) {
+      expect(spec, name).toMatch(/^\d+\.\d+\.\d+$/);
+    }
+    expect(Object.keys(pkg.devDependencies)).not.toContain('create-shovel');
+    for (const [name, text] of files) {
+      expect(text, name).not.toMatch(/"(file|link|portal):/);
+      expect(text, name).not.toContain(root);
+    }
+    expect(files.has('scripts/omit-release-tool.js')).toBe(false);
+  });
+
+  it('names the image Node in .nvmrc and the CI workflow reads it', async () => {
+    const files = byPath(await rendered);
+    const table = await readTable('package.json');
+    expect(fileOf(files, '.nvmrc')).toBe(`${table.shovel.nodeMajor}\n`);
+    expect(fileOf(files, 'Dockerfile')).toContain(`ARG NODE_IMAGE=node:${table.shovel.nodeMajor}-`);
+    const workflow = parseYaml(fileOf(files, '.github/workflows/ci.yml'));
+    const setups = Object.values<{ steps: { uses?: string; with?: Record<string, unknown> }[] }>(workflow.jobs)
+      .flatMap((job) => job.steps)
+      .filter((step) => step.uses?.startsWith('actions/setup-node'));
+    expect(setups.length).toBeGreaterThan(0);
+    for (const step of setups) expect(step.with?.['node-version-file']).toBe('.nvmrc');
+  });
+
+  it('has a grouped, scheduled Renovate config', async () => {
+    const renovate = JSON.parse(fileOf(byPath(await rendered), 'renovate.json'));
+    expect(renovate.schedule).toEqual(expect.arrayContaining([expect.any(String)]));
+    expect(renovate.packageRules.some((rule: { groupName?: string }) => rule.groupName)).toBe(true);
+    expect(renovate.lockFileMaintenance.enabled).toBe(true);
+  });
+
+  it('points shovel.yml at the JSON Schema it ships, the one `npm run build` wrote', async () => {
+    const files = byPath(await rendered);
+    expect(JSON.parse(fileOf(files, '.shovel/shovel.schema.json'))).toEqual(JSON.parse(await readFile(path.join(root, 'schema/shovel.schema.json'), 'utf8')));
+    expect(parseYaml(fileOf(files, 'shovel.yml')).$schema).toBe('./.shovel/shovel.schema.json');
   });
 });
