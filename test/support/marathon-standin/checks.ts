@@ -1,43 +1,62 @@
 /**
- * One probe of a task, the way Marathon (HTTP/TCP) or the Mesos agent (MESOS_*) would run it,
- * against 127.0.0.1 (tasks use host networking here). HTTP passes on 200-399 (Marathon's
- * rule for health checks); readiness passes on httpStatusCodesForReady only.
+ * One probe of a task, over a connection the caller dials: from the agent's side to the host
+ * port (Marathon's own HTTP/TCP checks and readiness checks) or inside the task's network
+ * namespace (MESOS_* checks, which the Mesos agent runs next to the task).
  */
-import { connect } from 'node:net';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { connect as tlsConnect } from 'node:tls';
+import type { Dial } from './relay.js';
 
-export async function probeHttp(port: number, path: string, timeoutMs: number, https = false): Promise<number | undefined> {
-  try {
-    const response = await fetch(`${https ? 'https' : 'http'}://127.0.0.1:${port}${path}`, {
-      signal: AbortSignal.timeout(timeoutMs),
+/** The HTTP status, or undefined when there was no answer in time. */
+export function probeHttp(dial: Dial, path: string, timeoutMs: number, https = false): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (status: number | undefined) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.destroy();
+      resolve(status);
+    };
+    const options = {
+      host: '127.0.0.1',
+      path,
       headers: { connection: 'close' },
+      // Certificates are not checked: an HTTPS check asks "does it answer", not "is it trusted".
+      createConnection: () => (https ? tlsConnect({ socket: dial(), rejectUnauthorized: false }) : dial()),
+    };
+    const req = (https ? httpsRequest : httpRequest)(options, (res) => {
+      res.resume();
+      res.on('end', () => done(res.statusCode));
+      res.on('error', () => done(res.statusCode));
     });
-    await response.arrayBuffer().catch(() => undefined);
-    return response.status;
-  } catch {
-    return undefined;
-  }
+    const timer = setTimeout(() => done(undefined), timeoutMs);
+    req.on('error', () => done(undefined));
+    req.end();
+  });
 }
 
-export function probeTcp(port: number, timeoutMs: number): Promise<boolean> {
+export function probeTcp(dial: Dial, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
+    const socket = dial();
     const done = (ok: boolean) => {
+      clearTimeout(timer);
       socket.destroy();
       resolve(ok);
     };
-    socket.setTimeout(timeoutMs, () => done(false));
+    const timer = setTimeout(() => done(false), timeoutMs);
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
   });
 }
 
-/** true = healthy. COMMAND checks are not supported by the stand-in and count as passing. */
-export async function runHealthCheck(check: Record<string, unknown>, ports: number[], timeoutMs: number): Promise<boolean> {
-  const protocol = String(check.protocol ?? 'HTTP');
-  const port = typeof check.port === 'number' ? check.port : ports[typeof check.portIndex === 'number' ? check.portIndex : 0];
-  if (protocol === 'COMMAND') return true;
-  if (port === undefined) return false;
-  if (protocol.endsWith('TCP')) return probeTcp(port, timeoutMs);
-  const status = await probeHttp(port, typeof check.path === 'string' ? check.path : '/', timeoutMs, protocol.endsWith('HTTPS'));
+/**
+ * mesosphere/marathon src/main/scala/mesosphere/marathon/core/health/impl/HealthCheckWorker.scala:
+ * an HTTP(S) check passes on 200-399 ("acceptableResponses"), a TCP check when it connects.
+ */
+export async function passes(protocol: string, dial: Dial, path: string, timeoutMs: number): Promise<boolean> {
+  if (protocol.endsWith('TCP')) return probeTcp(dial, timeoutMs);
+  const status = await probeHttp(dial, path, timeoutMs, protocol.endsWith('HTTPS'));
   return status !== undefined && status >= 200 && status < 400;
 }

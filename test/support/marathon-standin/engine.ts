@@ -1,22 +1,24 @@
 /**
  * The stand-in's scheduler: apps, versions, deployments and tasks, behaving like Marathon 1.x
- * where a release client can tell the difference:
+ * where a release client can tell the difference. Each behaviour names the Marathon source it
+ * follows (mesosphere/marathon, src/main/scala/mesosphere/marathon/...):
  * - the app definition changes at once; a deployment then converges the tasks to it;
- * - rolling upgrades follow upgradeStrategy: start new tasks, count them once healthy AND
- *   ready, kill old ones only while minimumHealthCapacity stays met;
+ * - rolling upgrades as core/deployment/impl/TaskReplaceActor.scala: start new tasks, count
+ *   them once healthy AND ready, kill old ones only while minimumHealthCapacity stays met;
  * - a deployment never fails by itself: tasks that never get healthy keep it running;
- * - health checks kill after maxConsecutiveFailures (MESOS_*: 0 = at the first failure;
- *   HTTP/TCP: 0 = never), ignoring failures within gracePeriodSeconds until first healthy;
+ * - health checks as core/health (see startHealthChecks), readiness by portName;
  * - dead tasks are relaunched with Marathon's backoff (backoffSeconds * backoffFactor^n);
  * - kills are SIGTERM, then SIGKILL after taskKillGracePeriodSeconds.
- * Simplification: tasks whose config equals the target's are kept by a deployment (a rollback
- * to the version they run does not restart them).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
-import { runHealthCheck, probeHttp } from './checks.js';
+import os from 'node:os';
+import { passes, probeHttp } from './checks.js';
 import type { EventBus } from './events.js';
+import { networkModeOf, portAssignments, requestedHostPorts, type NetworkMode, type PortAssignment } from './ports.js';
+import { dialLoopback } from './relay.js';
 import type { RunningTask, TaskRunner } from './runners.js';
+import { taskEnv } from './task-env.js';
 
 export class HttpError extends Error {
   constructor(
@@ -29,17 +31,33 @@ export class HttpError extends Error {
 
 type Def = Record<string, unknown>;
 
+/** core/health/Health.scala: the state of one health check of one task. */
+export interface CheckHealth {
+  firstSuccess?: number;
+  lastSuccess?: number;
+  lastFailure?: number;
+  lastFailureCause?: string;
+  consecutiveFailures: number;
+}
+
 export interface Task {
   id: string;
+  instanceId: string;
   appId: string;
   configKey: string;
+  /** The app version the task was launched with (every task JSON carries it). */
   version: string;
   state: 'staging' | 'running' | 'killing';
+  network: NetworkMode;
+  /** Host ports, one per declared port. */
   ports: number[];
+  assignments: PortAssignment[];
+  stagedAt: number;
   startedAt: number;
-  results: Array<boolean | undefined>;
-  failures: number[];
-  everHealthy: boolean;
+  /** One per health check, in the order of app.healthChecks. */
+  health: CheckHealth[];
+  /** Last healthiness sent in an instance_health_changed_event. */
+  lastHealthy?: boolean | null;
   ready: boolean;
   handle?: RunningTask;
   timers: NodeJS.Timeout[];
@@ -67,6 +85,8 @@ export interface Deployment {
   action: 'StartApplication' | 'RestartApplication' | 'ScaleApplication' | 'StopApplication' | 'Hold';
   /** The app before this deployment, for a revert (null: it did not exist). */
   before: { def: Def; version: string } | null;
+  /** Tasks alive when it started (TaskReplaceActor.computeRestartStrategy reads it). */
+  runningAtStart: number;
 }
 
 export interface EngineOptions {
@@ -74,9 +94,13 @@ export interface EngineOptions {
   events: EventBus;
   /** Length of a Marathon "second" in ms (lower it for fast in-process tests). */
   secondMs: number;
+  /** The host name of the one agent (default: this machine's). */
+  agentHost?: string;
 }
 
 const MESOS = new Set(['MESOS_HTTP', 'MESOS_HTTPS', 'MESOS_TCP']);
+/** The Mesos agent id of the one agent, as tasks and events report it. */
+export const AGENT_ID = 'standin-agent-S0';
 
 export class Engine {
   readonly apps = new Map<string, App>();
@@ -88,7 +112,16 @@ export class Engine {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
-  constructor(private readonly options: EngineOptions) {}
+  /**
+   * The agent's host name: HOST in every task's environment and `host` of every task
+   * (mesos/TaskBuilder.scala puts the offer's hostname there). The agent is this machine, so
+   * the stand-in reaches it at 127.0.0.1.
+   */
+  readonly agentHost: string;
+
+  constructor(private readonly options: EngineOptions) {
+    this.agentHost = options.agentHost ?? os.hostname();
+  }
 
   start(): void {
     this.timer = setInterval(() => this.tick(), Math.max(20, Math.min(200, this.options.secondMs / 5)));
@@ -171,7 +204,8 @@ export class Engine {
   }
 
   private startDeployment(app: App, action: Deployment['action'], before: Deployment['before']): { deploymentId: string; version: string } {
-    const deployment: Deployment = { id: randomUUID(), version: app.version, appId: app.id, action, before };
+    const runningAtStart = app.tasks.filter((t) => t.state !== 'killing').length;
+    const deployment: Deployment = { id: randomUUID(), version: app.version, appId: app.id, action, before, runningAtStart };
     this.deployments.set(deployment.id, deployment);
     this.options.events.emit('deployment_info', { plan: this.planOf(deployment), currentStep: { actions: [{ action, app: app.id }] } });
     return { deploymentId: deployment.id, version: app.version };
@@ -179,7 +213,7 @@ export class Engine {
 
   /** A fake deployment that holds the app's lock until released (fault knob). */
   hold(appId: string): string {
-    const deployment: Deployment = { id: randomUUID(), version: this.nextVersion(), appId, action: 'Hold', before: null };
+    const deployment: Deployment = { id: randomUUID(), version: this.nextVersion(), appId, action: 'Hold', before: null, runningAtStart: 0 };
     this.deployments.set(deployment.id, deployment);
     return deployment.id;
   }
@@ -238,6 +272,10 @@ export class Engine {
     };
   }
 
+  /**
+   * core/appinfo/TaskCounts.scala: healthy and unhealthy count only tasks with health results
+   * (tasks of every version: app-wide).
+   */
   counts(app: App): Record<string, number> {
     const running = app.tasks.filter((t) => t.state !== 'staging');
     return {
@@ -258,10 +296,13 @@ export class Engine {
   private converge(app: App): void {
     const deployment = this.runningDeployments(app.id).find((d) => d.action !== 'Hold');
     const target = app.removing ? 0 : Number(app.def.instances ?? 1);
-    const key = configKey(app.def);
     const alive = app.tasks.filter((t) => t.state !== 'killing');
-    const fresh = alive.filter((t) => t.configKey === key);
-    const old = alive.filter((t) => t.configKey !== key);
+    // TaskReplaceActor.scala: a restart replaces every instance not launched with the new
+    // version (instancesToKill = runSpecVersion != version); a scale keeps them all. Here: the
+    // tasks launched before the last config change are old.
+    const changedAt = Date.parse(app.versionInfo.lastConfigChangeAt);
+    const fresh = alive.filter((t) => Date.parse(t.version) >= changedAt);
+    const old = alive.filter((t) => Date.parse(t.version) < changedAt);
     const isReady = (t: Task) => this.isReady(app, t);
     const now = Date.now();
 
@@ -271,18 +312,21 @@ export class Engine {
       else if (alive.length < target && now >= app.nextLaunchAt) this.launch(app);
       return;
     }
+    // core/deployment/impl/TaskReplaceActor.scala, computeRestartStrategy: minHealthy =
+    // ceil(instances * minimumHealthCapacity), maxCapacity = floor(instances * (1 +
+    // maximumOverCapacity)), plus one when the two are equal and the app already runs that
+    // many (otherwise no new task could start).
     const strategy = (app.def.upgradeStrategy ?? {}) as { minimumHealthCapacity?: number; maximumOverCapacity?: number };
     const minHealthy = Math.ceil(target * (strategy.minimumHealthCapacity ?? 1));
-    const maxTotal = target + Math.floor(target * (strategy.maximumOverCapacity ?? 1));
+    let maxTotal = Math.floor(target * (1 + (strategy.maximumOverCapacity ?? 1)));
+    if (minHealthy === maxTotal && maxTotal <= deployment.runningAtStart) maxTotal += 1;
     const readyFresh = fresh.filter(isReady).length;
     let oldAlive = old.length;
-    let killed = false;
     // Not-ready old tasks first: they serve nothing.
     for (const t of [...old].sort((a, b) => Number(isReady(a)) - Number(isReady(b)))) {
       if (!isReady(t) || oldAlive - 1 + readyFresh >= minHealthy) {
         this.kill(app, t, undefined);
         oldAlive--;
-        killed = true;
       }
     }
     let freshCount = fresh.length;
@@ -293,9 +337,6 @@ export class Engine {
     if (freshCount < target && freshCount + oldAlive < maxTotal && now >= app.nextLaunchAt) {
       this.launch(app);
       freshCount++;
-    } else if (!killed && freshCount < target && oldAlive > 0 && freshCount + oldAlive >= maxTotal && readyFresh === freshCount) {
-      // {minimumHealthCapacity: 1, maximumOverCapacity: 0} can't progress otherwise.
-      this.kill(app, old[0]!, undefined);
     }
     const settling = app.tasks.some((t) => t.state === 'killing');
     if (oldAlive === 0 && freshCount === target && readyFresh === target && !settling) {
@@ -320,31 +361,44 @@ export class Engine {
 
   private launch(app: App): void {
     const def = app.def;
-    const container = (def.container ?? {}) as Def;
-    const docker = (container.docker ?? {}) as Def;
-    const mappings = (Array.isArray(container.portMappings) ? container.portMappings : Array.isArray(docker.portMappings) ? docker.portMappings : Array.isArray(def.portDefinitions) ? def.portDefinitions : []) as Def[];
-    const ports: number[] = [];
+    const docker = ((def.container ?? {}) as Def).docker as Def | undefined;
+    // mesosphere/marathon src/main/scala/mesosphere/marathon/core/instance/Instance.scala
+    // (instance ids "<app path with _>.instance-<uuid>") and core/task/Task.scala (the task id
+    // of an app's instance is the instance id + ".$anon").
+    const instanceId = `${app.id.replace(/^\//, '').replace(/\//g, '_')}.instance-${randomUUID()}`;
     const task: Task = {
-      id: `${app.id.replace(/^\//, '').replace(/\//g, '_')}.${randomUUID()}`,
+      id: `${instanceId}.$anon`,
+      instanceId,
       appId: app.id,
       configKey: configKey(def),
       version: app.version,
       state: 'staging',
-      ports,
+      network: networkModeOf(def),
+      ports: [],
+      assignments: [],
+      stagedAt: Date.now(),
       startedAt: Date.now(),
-      results: [],
-      failures: [],
-      everHealthy: false,
+      health: [],
       ready: false,
       timers: [],
     };
     app.tasks.push(task);
     this.statusUpdate(app, task, 'TASK_STAGING');
-    this.allocatePorts(mappings.length)
+    this.allocatePorts(requestedHostPorts(def))
       .then((allocated) => {
         task.ports.push(...allocated);
+        task.assignments = portAssignments(def, allocated);
         if (task.state === 'killing') throw new Error('killed before launch');
-        return this.options.runner.start({ taskId: task.id, appId: app.id, image: String(docker.image ?? ''), env: taskEnv(app, task, mappings), ports, args: Array.isArray(def.args) ? def.args.map(String) : undefined });
+        const env = taskEnv({ def, appId: app.id, version: task.version, taskId: task.id, agentHost: this.agentHost, hostPorts: allocated });
+        return this.options.runner.start({
+          taskId: task.id,
+          appId: app.id,
+          image: String(docker?.image ?? ''),
+          env,
+          network: task.network,
+          ports: task.assignments,
+          ...(Array.isArray(def.args) ? { args: def.args.map(String) } : {}),
+        });
       })
       .then((handle) => {
         task.handle = handle;
@@ -356,11 +410,13 @@ export class Engine {
         task.state = 'running';
         task.startedAt = Date.now();
         this.statusUpdate(app, task, 'TASK_RUNNING');
-        this.startChecks(app, task);
+        this.startHealthChecks(app, task);
+        this.startReadinessCheck(app, task);
       })
       .catch((error: unknown) => this.onExit(app, task, 125, `launch failed: ${String(error)}`));
   }
 
+  /** SIGTERM, then SIGKILL after taskKillGracePeriodSeconds (the runner does both). */
   private kill(app: App, task: Task, reason: string | undefined): void {
     if (task.state === 'killing') return;
     task.state = 'killing';
@@ -370,9 +426,10 @@ export class Engine {
     const grace = typeof app.def.taskKillGracePeriodSeconds === 'number' ? app.def.taskKillGracePeriodSeconds : 3;
     task.stopGraceSeconds = grace;
     if (reason) {
-      app.lastTaskFailure = { appId: app.id, host: '127.0.0.1', message: reason, state: 'TASK_KILLED', taskId: task.id, timestamp: new Date().toISOString(), version: task.version, slaveId: 'standin' };
+      app.lastTaskFailure = { appId: app.id, host: this.agentHost, message: reason, state: 'TASK_KILLED', taskId: task.id, timestamp: new Date().toISOString(), version: task.version, slaveId: AGENT_ID };
       this.bumpBackoff(app);
     }
+    this.statusUpdate(app, task, 'TASK_KILLING');
     void task.handle?.stop(grace);
   }
 
@@ -387,7 +444,7 @@ export class Engine {
       return;
     }
     const state = code === 0 ? 'TASK_FINISHED' : 'TASK_FAILED';
-    app.lastTaskFailure = { appId: app.id, host: '127.0.0.1', message, state, taskId: task.id, timestamp: new Date().toISOString(), version: task.version, slaveId: 'standin' };
+    app.lastTaskFailure = { appId: app.id, host: this.agentHost, message, state, taskId: task.id, timestamp: new Date().toISOString(), version: task.version, slaveId: AGENT_ID };
     this.bumpBackoff(app);
     this.statusUpdate(app, task, state);
   }
@@ -401,99 +458,229 @@ export class Engine {
     app.nextLaunchAt = Date.now() + app.launchDelayMs;
   }
 
+  /**
+   * mesosphere/marathon src/main/scala/mesosphere/marathon/core/event/Events.scala
+   * (MesosStatusUpdateEvent, written by api/v2/json/Formats.scala as all its fields).
+   */
   private statusUpdate(app: App, task: Task, taskStatus: string): void {
-    this.options.events.emit('status_update_event', { slaveId: 'standin', taskId: task.id, taskStatus, message: '', appId: app.id, host: '127.0.0.1', ports: task.ports, version: task.version });
+    this.options.events.emit('status_update_event', { slaveId: AGENT_ID, taskId: task.id, taskStatus, message: '', appId: app.id, host: this.agentHost, ipAddresses: [], ports: task.ports, version: task.version });
   }
 
-  private startChecks(app: App, task: Task): void {
-    const s = this.options.secondMs;
+  /**
+   * Health checks, each as the component that runs it in Marathon would:
+   * - HTTP, HTTPS, TCP: Marathon itself, against the task's HOST port on its agent
+   *   (core/health/HealthCheck.scala, MarathonHealthCheck.effectivePort: the port
+   *   assignment's effectivePort, which NetworkInfo.scala sets to the host port);
+   * - MESOS_HTTP, MESOS_HTTPS, MESOS_TCP: the Mesos agent, inside the task's network namespace,
+   *   against the CONTAINER port when there is one (HealthCheck.scala,
+   *   MesosHealthCheckWithPorts.effectivePort: "Mesos enters the container's network").
+   * COMMAND checks are not run by the stand-in and count as passing.
+   */
+  private startHealthChecks(app: App, task: Task): void {
     const checks = (Array.isArray(app.def.healthChecks) ? app.def.healthChecks : []) as Def[];
     checks.forEach((check, i) => {
       const protocol = String(check.protocol ?? 'HTTP');
-      const mesos = MESOS.has(protocol);
-      const interval = Number(check.intervalSeconds ?? 60) * s;
-      const timeout = Number(check.timeoutSeconds ?? 20) * s;
-      const grace = Number(check.gracePeriodSeconds ?? 300) * s;
-      const maxFailures = Number(check.maxConsecutiveFailures ?? 3);
-      task.failures[i] = 0;
-      const probe = async () => {
-        if (task.state !== 'running') return;
-        const ok = await runHealthCheck(check, task.ports, timeout);
-        if (task.state !== 'running') return;
-        const before = healthOf(task);
-        if (ok) {
-          task.results[i] = true;
-          task.failures[i] = 0;
-          task.everHealthy = true;
-          app.launchDelayMs = 0;
-        } else if (!task.everHealthy && Date.now() - task.startedAt < grace) {
-          // Within the grace period and never healthy yet: failures are ignored.
-        } else {
-          task.results[i] = false;
-          task.failures[i] = (task.failures[i] ?? 0) + 1;
-          const limit = maxFailures === 0 ? (mesos ? 1 : Infinity) : maxFailures;
-          if (task.failures[i]! >= limit) {
-            this.options.events.emit('unhealthy_task_kill_event', { appId: app.id, taskId: task.id, version: task.version, reason: `${protocol} health check failed ${task.failures[i]} times`, host: '127.0.0.1' });
-            this.kill(app, task, `Task was killed since health check failed. Reason: ${protocol} check of port ${task.ports[Number(check.portIndex ?? 0)]} failed ${task.failures[i]} time(s)`);
-            return;
-          }
-        }
-        const after = healthOf(task);
-        if (after !== before && after !== undefined) {
-          this.options.events.emit('instance_health_changed_event', { instanceId: task.id, appId: app.id, version: task.version, healthy: after, runSpecId: app.id });
-        }
-        task.timers.push(setTimeout(() => void probe(), interval));
-      };
-      task.timers.push(setTimeout(() => void probe(), mesos ? Number(check.delaySeconds ?? 15) * s : 0));
+      task.health[i] = { consecutiveFailures: 0 };
+      if (protocol === 'COMMAND' || protocol === 'MESOS_COMMAND') {
+        task.health[i] = { consecutiveFailures: 0, firstSuccess: Date.now(), lastSuccess: Date.now() };
+        return;
+      }
+      if (MESOS.has(protocol)) this.mesosCheck(app, task, check, i);
+      else this.marathonCheck(app, task, check, i);
     });
-
-    const readiness = (Array.isArray(app.def.readinessChecks) ? app.def.readinessChecks[0] : undefined) as Def | undefined;
-    if (readiness) {
-      const container = (app.def.container ?? {}) as Def;
-      const mappings = (Array.isArray(container.portMappings) ? container.portMappings : Array.isArray(app.def.portDefinitions) ? app.def.portDefinitions : []) as Def[];
-      const port = task.ports[mappings.findIndex((m) => m.name === readiness.portName)];
-      const okCodes = Array.isArray(readiness.httpStatusCodesForReady) ? readiness.httpStatusCodesForReady : [200];
-      const interval = Number(readiness.intervalSeconds ?? 30) * s;
-      const timeout = Number(readiness.timeoutSeconds ?? 10) * s;
-      const check = async () => {
-        if (task.state !== 'running' || port === undefined) return;
-        const status = await probeHttp(port, String(readiness.path ?? '/'), timeout, readiness.protocol === 'HTTPS');
-        if (status !== undefined && okCodes.includes(status)) {
-          task.ready = true; // Marathon stops checking once a task is ready.
-          return;
-        }
-        task.timers.push(setTimeout(() => void check(), interval));
-      };
-      task.timers.push(setTimeout(() => void check(), 0));
-    } else {
-      task.ready = true;
-    }
+    if (checks.length > 0) this.emitInstanceHealth(app, task);
   }
 
-  /** Free ports from the kernel (listen on 0), remembered so two tasks never share one. */
-  private async allocatePorts(n: number): Promise<number[]> {
+  private checkTimings(check: Def) {
+    const s = this.options.secondMs;
+    // core/health/HealthCheck.scala: DefaultGracePeriod 5 min, DefaultInterval 1 min,
+    // DefaultTimeout 20 s, DefaultMaxConsecutiveFailures 3, DefaultDelay 15 s.
+    return {
+      interval: Number(check.intervalSeconds ?? 60) * s,
+      timeout: Number(check.timeoutSeconds ?? 20) * s,
+      grace: Number(check.gracePeriodSeconds ?? 300) * s,
+      delay: Number(check.delaySeconds ?? 15) * s,
+      maxFailures: Number(check.maxConsecutiveFailures ?? 3),
+    };
+  }
+
+  /**
+   * mesosphere/marathon src/main/scala/mesosphere/marathon/core/health/impl/HealthCheckActor.scala:
+   * the first check after min(interval, 5 s) (DefaultFirstHealthCheckAfter), then every
+   * interval; a failure is ignored (health left as it was) while the task has never been
+   * healthy and is within gracePeriodSeconds of running; otherwise, when the consecutive
+   * failures counted BEFORE this one already reach maxConsecutiveFailures (and it is > 0), an
+   * unhealthy_instance_kill_event and the kill; then the failure is counted.
+   */
+  private marathonCheck(app: App, task: Task, check: Def, i: number): void {
+    const { interval, timeout, grace, maxFailures } = this.checkTimings(check);
+    const protocol = String(check.protocol ?? 'HTTP');
+    const hostPort = typeof check.port === 'number' ? check.port : task.assignments[Number(check.portIndex ?? 0)]?.hostPort;
+    const probe = async () => {
+      if (task.state !== 'running') return;
+      // The agent is this machine: its host name stands for 127.0.0.1.
+      const ok = hostPort !== undefined && (await passes(protocol, dialLoopback(hostPort), String(check.path ?? '/'), timeout));
+      if (task.state !== 'running') return;
+      const health = task.health[i]!;
+      const wasAlive = alive(health);
+      const now = Date.now();
+      if (ok) {
+        Object.assign(health, { firstSuccess: health.firstSuccess ?? now, lastSuccess: now, consecutiveFailures: 0 });
+        app.launchDelayMs = 0;
+      } else if (health.firstSuccess === undefined && now < task.startedAt + grace) {
+        // HealthCheckActor.ignoreFailures: within the grace period, never healthy yet.
+      } else {
+        const cause = hostPort === undefined ? 'no port' : `${protocol} check of port ${hostPort} failed`;
+        this.options.events.emit('failed_health_check_event', { appId: app.id, taskId: task.instanceId, healthCheck: check });
+        if (maxFailures > 0 && health.consecutiveFailures >= maxFailures) {
+          this.unhealthyKill(app, task, health.lastFailureCause ?? cause);
+          return;
+        }
+        Object.assign(health, { lastFailure: now, lastFailureCause: cause, consecutiveFailures: health.consecutiveFailures + 1 });
+      }
+      if (wasAlive !== alive(health) && (health.lastSuccess !== undefined || health.lastFailure !== undefined)) {
+        // HealthCheckActor.updateInstanceHealth: HealthStatusChanged, per check.
+        this.options.events.emit('health_status_changed_event', { appId: app.id, instanceId: task.instanceId, version: task.version, alive: alive(health) });
+      }
+      this.emitInstanceHealth(app, task);
+      task.timers.push(setTimeout(() => void probe(), interval));
+    };
+    task.timers.push(setTimeout(() => void probe(), Math.min(interval, 5 * this.options.secondMs)));
+  }
+
+  /**
+   * MESOS_* checks are handed to the Mesos agent (core/health/HealthCheck.scala toMesos:
+   * delay_seconds, interval_seconds, timeout_seconds, grace_period_seconds and
+   * consecutive_failures = maxConsecutiveFailures), whose health checker probes from inside the
+   * task's network namespace, starts after delaySeconds, ignores failures within the grace
+   * period until the first success, and kills the task once the consecutive failures reach
+   * consecutive_failures (0: at the first one).
+   */
+  private mesosCheck(app: App, task: Task, check: Def, i: number): void {
+    const { interval, timeout, grace, delay, maxFailures } = this.checkTimings(check);
+    const protocol = String(check.protocol);
+    const assignment = task.assignments[Number(check.portIndex ?? 0)];
+    const port = typeof check.port === 'number' ? check.port : (assignment?.containerPort ?? assignment?.hostPort);
+    const probe = async () => {
+      if (task.state !== 'running' || !task.handle) return;
+      const handle = task.handle;
+      const ok = port !== undefined && (await passes(protocol.slice('MESOS_'.length), () => handle.dialInside(port), String(check.path ?? '/'), timeout));
+      if (task.state !== 'running') return;
+      const health = task.health[i]!;
+      const now = Date.now();
+      if (ok) {
+        Object.assign(health, { firstSuccess: health.firstSuccess ?? now, lastSuccess: now, consecutiveFailures: 0 });
+        app.launchDelayMs = 0;
+      } else if (health.firstSuccess === undefined && now < task.startedAt + grace) {
+        // Within the grace period and never healthy yet: ignored.
+      } else {
+        const cause = `${protocol} check of port ${port ?? '?'} in the task's network failed`;
+        Object.assign(health, { lastFailure: now, lastFailureCause: cause, consecutiveFailures: health.consecutiveFailures + 1 });
+        if (health.consecutiveFailures >= Math.max(1, maxFailures)) {
+          this.emitInstanceHealth(app, task);
+          this.kill(app, task, `Task was killed since health check failed. Reason: ${cause}`);
+          return;
+        }
+      }
+      this.emitInstanceHealth(app, task);
+      task.timers.push(setTimeout(() => void probe(), interval));
+    };
+    task.timers.push(setTimeout(() => void probe(), delay));
+  }
+
+  /** HealthCheckActor.checkConsecutiveFailures: the event, then KillReason.FailedHealthChecks. */
+  private unhealthyKill(app: App, task: Task, reason: string): void {
+    // core/event/Events.scala, UnhealthyInstanceKillEvent (all fields, Formats.scala).
+    this.options.events.emit('unhealthy_instance_kill_event', { appId: app.id, taskId: task.id, instanceId: task.instanceId, version: task.version, reason, host: this.agentHost, slaveId: AGENT_ID });
+    this.kill(app, task, `Task was killed since health check failed. Reason: ${reason}`);
+  }
+
+  /**
+   * mesosphere/marathon src/main/scala/mesosphere/marathon/core/health/impl/AppHealthCheckActor.scala:
+   * an instance_health_changed_event whenever the instance's healthiness over all its checks
+   * changes (unknown while any check has no result yet: `healthy` null). Its JSON
+   * (api/v2/json/Formats.scala, InstanceHealthChangedEventWrites) names the app `runSpecId`.
+   */
+  private emitInstanceHealth(app: App, task: Task): void {
+    const healthy = healthOf(task) ?? null;
+    if (task.lastHealthy === healthy) return;
+    task.lastHealthy = healthy;
+    this.options.events.emit('instance_health_changed_event', { instanceId: task.instanceId, runSpecId: app.id, healthy, runSpecVersion: task.version });
+  }
+
+  /**
+   * mesosphere/marathon src/main/scala/mesosphere/marathon/core/readiness/ReadinessCheckExecutor.scala:
+   * Marathon probes the port assignment named `portName` at its effective address (the host
+   * port), every intervalSeconds, until one answer is in httpStatusCodesForReady
+   * (core/deployment/impl/ReadinessBehavior.scala: then the task counts as ready).
+   * Defaults from core/readiness/ReadinessCheck.scala.
+   */
+  private startReadinessCheck(app: App, task: Task): void {
+    const readiness = (Array.isArray(app.def.readinessChecks) ? app.def.readinessChecks[0] : undefined) as Def | undefined;
+    if (!readiness) {
+      task.ready = true;
+      return;
+    }
+    const s = this.options.secondMs;
+    const portName = String(readiness.portName ?? 'http-api');
+    const port = task.assignments.find((a) => a.name === portName)?.hostPort;
+    const okCodes = Array.isArray(readiness.httpStatusCodesForReady) ? readiness.httpStatusCodesForReady : [200];
+    const interval = Number(readiness.intervalSeconds ?? 30) * s;
+    const timeout = Number(readiness.timeoutSeconds ?? 10) * s;
+    const check = async () => {
+      if (task.state !== 'running' || port === undefined) return;
+      const status = await probeHttp(dialLoopback(port), String(readiness.path ?? '/'), timeout, readiness.protocol === 'HTTPS');
+      if (status !== undefined && okCodes.includes(status)) {
+        task.ready = true;
+        return;
+      }
+      task.timers.push(setTimeout(() => void check(), interval));
+    };
+    task.timers.push(setTimeout(() => void check(), 0));
+  }
+
+  /** Free host ports from the kernel (listen on 0), remembered so two tasks never share one. */
+  private async allocatePorts(requested: Array<number | undefined>): Promise<number[]> {
     const ports: number[] = [];
-    while (ports.length < n) {
-      const port = await new Promise<number>((resolve, reject) => {
-        const server = createServer();
-        server.once('error', reject);
-        server.listen(0, '127.0.0.1', () => {
-          const address = server.address();
-          server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    for (const fixed of requested) {
+      if (fixed !== undefined) {
+        this.usedPorts.add(fixed);
+        ports.push(fixed);
+        continue;
+      }
+      for (;;) {
+        const port = await new Promise<number>((resolve, reject) => {
+          const server = createServer();
+          server.once('error', reject);
+          server.listen(0, '127.0.0.1', () => {
+            const address = server.address();
+            server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+          });
         });
-      });
-      if (!this.usedPorts.has(port)) {
-        this.usedPorts.add(port);
-        ports.push(port);
+        if (!this.usedPorts.has(port)) {
+          this.usedPorts.add(port);
+          ports.push(port);
+          break;
+        }
       }
     }
     return ports;
   }
 }
 
-function healthOf(t: Task): boolean | undefined {
-  if (t.results.length === 0 || t.results.some((r) => r === undefined)) return t.results.includes(false) ? false : undefined;
-  return t.results.every(Boolean);
+/** core/health/Health.scala: alive = a success, later than the last failure. */
+function alive(h: CheckHealth): boolean {
+  return h.lastSuccess !== undefined && (h.lastFailure === undefined || h.lastSuccess > h.lastFailure);
+}
+
+/**
+ * AppHealthCheckActor.scala: unknown if any check has no result, unhealthy if all have one and
+ * any fails, healthy if all pass.
+ */
+export function healthOf(t: Task): boolean | undefined {
+  if (t.health.length === 0) return undefined;
+  if (t.health.some((h) => h.lastSuccess === undefined && h.lastFailure === undefined)) return undefined;
+  return t.health.every(alive);
 }
 
 /** What decides whether a running task must be replaced: everything but id/version/scale. */
@@ -511,33 +698,4 @@ function stableStringify(value: unknown): string {
       .join(',')}}`;
   }
   return JSON.stringify(value);
-}
-
-/**
- * Marathon's task environment, adapted to host networking: PORT0.., PORTS, PORT_<NAME>, PORT
- * (= PORT0), HOST, MARATHON_APP_*; and every env value equal to a containerPort rewritten to
- * the host port standing in for it (see runners.ts).
- */
-function taskEnv(app: App, task: Task, mappings: Def[]): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries((app.def.env ?? {}) as Def)) if (typeof v === 'string') env[k] = v;
-  mappings.forEach((m, i) => {
-    const hostPort = String(task.ports[i]);
-    if (typeof m.containerPort === 'number' && m.containerPort !== 0) {
-      for (const [k, v] of Object.entries(env)) if (v === String(m.containerPort)) env[k] = hostPort;
-    }
-    env[`PORT${i}`] = hostPort;
-    if (typeof m.name === 'string') env[`PORT_${m.name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] = hostPort;
-  });
-  if (task.ports.length > 0) {
-    env.PORT = String(task.ports[0]);
-    env.PORTS = task.ports.join(',');
-  }
-  const metrics = mappings.findIndex((m) => m.name === 'metrics');
-  if (metrics >= 0) env.METRICS_PORT = String(task.ports[metrics]);
-  env.HOST = '127.0.0.1';
-  env.MARATHON_APP_ID = app.id;
-  env.MARATHON_APP_VERSION = app.version;
-  env.MESOS_TASK_ID = task.id;
-  return env;
 }

@@ -3,13 +3,13 @@
  * by node:http on 127.0.0.1 port 0, with tasks run as real Docker containers (DockerRunner) or
  * in-process HTTP servers (InProcessRunner, fast tests only). Faithful where a client can
  * tell: status codes, bodies, headers, partialUpdate, locks, embeds, SSE events.
- * Fault knobs: `faults` (5xx for N requests, unreachable, 422 body), `events.cut()`,
- * `engine.hold(appId)` for a lock.
+ * Fault knobs: `faults` (5xx for N requests, unreachable, 422 body, a leader election, a state
+ * reload), `events.cut()`, `engine.hold(appId)` for a lock.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { Engine, HttpError, type App } from './engine.js';
+import { AGENT_ID, Engine, HttpError, type App, type Task } from './engine.js';
 import { EventBus } from './events.js';
 import { DockerRunner, InProcessRunner, type TaskRunner } from './runners.js';
 import { validateApp } from './validate.js';
@@ -38,6 +38,22 @@ export interface Faults {
   readonly log: string[];
   /** Bodies of PUT requests, in order. */
   readonly putBodies: unknown[];
+  /**
+   * A leader election in progress, until set back to false: no instance knows a leader, so
+   * every request (the event stream's too) answers 502 "Could not determine the current
+   * leader" (mesosphere/marathon src/main/scala/mesosphere/marathon/api/LeaderProxyFilter.scala,
+   * ERROR_STATUS_NO_CURRENT_LEADER), and attached event streams are closed
+   * (core/event/impl/stream/HttpEventStreamActor.scala: on standby it closes every handle and
+   * rejects new ones). Deployments keep running: tasks do not stop with the leader.
+   */
+  electing: boolean;
+  /**
+   * A new leader reloading its state, until set back to false: running deployments are missing
+   * from GET /v2/deployments and from the app's `deployments` while they go on
+   * (core/deployment/impl/DeploymentManagerActor.scala recovers them from storage after
+   * election; marathon#4085).
+   */
+  reloading: boolean;
 }
 
 export interface MarathonStandin {
@@ -58,6 +74,7 @@ export async function startMarathonStandin(options: StandinOptions = {}): Promis
   let failures = { left: 0, status: 503 };
   let next422: unknown;
   let unreachable = false;
+  let electing = false;
   const sockets = new Set<Socket>();
   const log: string[] = [];
   const putBodies: unknown[] = [];
@@ -78,6 +95,14 @@ export async function startMarathonStandin(options: StandinOptions = {}): Promis
     },
     log,
     putBodies,
+    get electing() {
+      return electing;
+    },
+    set electing(value: boolean) {
+      electing = value;
+      if (value) events.cut();
+    },
+    reloading: false,
   };
 
   const server = createServer((req, res) => {
@@ -99,6 +124,12 @@ export async function startMarathonStandin(options: StandinOptions = {}): Promis
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = req.method ?? 'GET';
     log.push(`${method} ${url.pathname}${url.search}`);
+    if (electing) {
+      // Jetty's sendError: an HTML error page with the reason.
+      const page = '<html><head><title>Error 502 Could not determine the current leader</title></head><body><h2>HTTP ERROR 502</h2><p>Could not determine the current leader</p></body></html>';
+      res.writeHead(502, { 'content-type': 'text/html;charset=iso-8859-1', 'content-length': Buffer.byteLength(page) }).end(page);
+      return;
+    }
     if (!authorised(req, res, method)) return;
     if (url.pathname !== '/v2/events' && failures.left > 0) {
       failures.left--;
@@ -113,7 +144,9 @@ export async function startMarathonStandin(options: StandinOptions = {}): Promis
     }
     if (method === 'GET' && path === '/v2/events') return events.attach(res);
     if (method === 'GET' && path === '/v2/deployments') {
-      return send(res, 200, [...engine.deployments.values()].map((d) => engine.planOf(d)));
+      // api/v2/DeploymentsResource.scala (running): the RUNNING deployments only; a finished
+      // one is gone, whether it succeeded or not.
+      return send(res, 200, faults.reloading ? [] : [...engine.deployments.values()].map((d) => engine.planOf(d)));
     }
     const dep = /^\/v2\/deployments\/([^/]+)$/.exec(path);
     if (dep && method === 'DELETE') {
@@ -188,23 +221,71 @@ export async function startMarathonStandin(options: StandinOptions = {}): Promis
       version: app.version,
       versionInfo: app.versionInfo,
       // Marathon always lists an app's running deployments in a single-app GET.
-      deployments: engine.runningDeployments(app.id).map((d) => ({ id: d.id })),
+      deployments: faults.reloading ? [] : engine.runningDeployments(app.id).map((d) => ({ id: d.id })),
       ...(embed.has('app.counts') ? engine.counts(app) : {}),
       ...(embed.has('app.lastTaskFailure') && app.lastTaskFailure ? { lastTaskFailure: app.lastTaskFailure } : {}),
-      ...(embed.has('app.tasks')
-        ? {
-            tasks: app.tasks.map((t) => ({
-              id: t.id,
-              appId: app.id,
-              host: '127.0.0.1',
-              ports: t.ports,
-              state: t.state === 'staging' ? 'TASK_STAGING' : t.state === 'killing' ? 'TASK_KILLING' : 'TASK_RUNNING',
-              version: t.version,
-              healthCheckResults: t.results.map((alive) => ({ alive: alive === true })),
-            })),
-          }
-        : {}),
+      ...(embed.has('app.tasks') ? { tasks: app.tasks.map((t) => taskJson(app, t)) } : {}),
+      ...(embed.has('app.taskStats') ? { taskStats: taskStats(app) } : {}),
     };
+  }
+
+  /**
+   * mesosphere/marathon src/main/scala/mesosphere/marathon/raml/TaskConversion.scala: an
+   * active task carries its ports (host ports), stagedAt, startedAt and the `version` of the
+   * app it was launched with; healthCheckResults as raml/HealthConversion.scala writes
+   * core/health/Health.scala.
+   */
+  function taskJson(app: App, t: Task): Record<string, unknown> {
+    const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+    return {
+      id: t.id,
+      appId: app.id,
+      host: engine.agentHost,
+      slaveId: AGENT_ID,
+      ipAddresses: [],
+      ports: t.ports,
+      servicePorts: [],
+      state: t.state === 'staging' ? 'TASK_STAGING' : t.state === 'killing' ? 'TASK_KILLING' : 'TASK_RUNNING',
+      stagedAt: iso(t.stagedAt),
+      ...(t.state === 'staging' ? {} : { startedAt: iso(t.startedAt) }),
+      version: t.version,
+      localVolumes: [],
+      healthCheckResults: t.health
+        .filter((h) => h.lastSuccess !== undefined || h.lastFailure !== undefined)
+        .map((h) => ({
+          alive: h.lastSuccess !== undefined && (h.lastFailure === undefined || h.lastSuccess > h.lastFailure),
+          consecutiveFailures: h.consecutiveFailures,
+          firstSuccess: iso(h.firstSuccess),
+          lastFailure: iso(h.lastFailure),
+          lastSuccess: iso(h.lastSuccess),
+          lastFailureCause: h.lastFailureCause ?? null,
+          instanceId: t.instanceId,
+        })),
+    };
+  }
+
+  /**
+   * mesosphere/marathon src/main/scala/mesosphere/marathon/core/appinfo/TaskStatsByVersion.scala
+   * (written by api/v2/json/Formats.scala, TaskStatsByVersionWrites): tasks grouped by the
+   * version they run against versionInfo; a group without tasks is left out.
+   */
+  function taskStats(app: App): Record<string, unknown> {
+    const group = (tasks: Task[]) => {
+      if (tasks.length === 0) return undefined;
+      const c = engine.counts({ ...app, tasks });
+      return { stats: { counts: { staged: c.tasksStaged, running: c.tasksRunning, healthy: c.tasksHealthy, unhealthy: c.tasksUnhealthy } } };
+    };
+    const at = (v: string) => Date.parse(v);
+    const entries: Array<[string, Task[]]> = [
+      ['startedAfterLastScaling', app.tasks.filter((t) => at(t.version) >= at(app.versionInfo.lastScalingAt))],
+      ['withLatestConfig', app.tasks.filter((t) => at(t.version) >= at(app.versionInfo.lastConfigChangeAt))],
+      ['withOutdatedConfig', app.tasks.filter((t) => at(t.version) < at(app.versionInfo.lastConfigChangeAt))],
+      ['totalSummary', app.tasks],
+    ];
+    return Object.fromEntries(entries.flatMap(([k, tasks]) => {
+      const g = group(tasks);
+      return g ? [[k, g]] : [];
+    }));
   }
 
   function authorised(req: IncomingMessage, res: ServerResponse, method: string): boolean {
