@@ -130,7 +130,11 @@ export async function create(argv: string[], signal: AbortSignal): Promise<ExitC
     const c = colors(process.stderr);
     const rel = path.relative(process.cwd(), targetDir) || '.';
     progress.info(`\n${c.green('✔')} Created ${c.bold(answers.name)} in ${rel}\n`);
-    progress.info(`Next:\n  cd ${rel}\n${options.install ? '' : '  npm install\n'}  npm run dev\n  npm test\n  npm run release`);
+    const self = selfPackage();
+    progress.info(
+      `Next:\n  cd ${rel}\n${options.install ? '' : '  npm ci\n'}  npm run dev\n  npm test\n` +
+        `  npm run release   (runs \`shovel\`: npm install --global ${self.name}@${self.version}, or npm link in a Shovel clone)`,
+    );
     return finish(EXIT.ok);
   } catch (error) {
     if (isShovelError(error)) report.error = { code: error.code, message: error.message };
