@@ -24,6 +24,8 @@ export interface StandinOptions {
   docker?: string;
   /** Length of a Marathon second in ms (default 1000; in-process tests may shrink it). */
   secondMs?: number;
+  /** The agent's host name (HOST of every task, `host` of every task; default os.hostname()). */
+  agentHost?: string;
   auth?: { basic?: { user: string; password: string }; token?: string; readOnlyUsers?: string[] };
 }
 
@@ -70,7 +72,7 @@ export async function startMarathonStandin(options: StandinOptions = {}): Promis
   const events = new EventBus();
   const runner: TaskRunner =
     typeof options.runner === 'object' ? options.runner : options.runner === 'in-process' ? new InProcessRunner() : new DockerRunner({ docker: options.docker, instanceId: randomUUID() });
-  const engine = new Engine({ runner, events, secondMs: options.secondMs ?? 1000 });
+  const engine = new Engine({ runner, events, secondMs: options.secondMs ?? 1000, ...(options.agentHost ? { agentHost: options.agentHost } : {}) });
   let failures = { left: 0, status: 503 };
   let next422: unknown;
   let unreachable = false;

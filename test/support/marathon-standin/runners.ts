@@ -166,8 +166,9 @@ export class DockerRunner implements TaskRunner {
  * - never-healthy: both answer 503
  * - not-ready: live 200, ready 503
  * - crash: exits with status 1 after 200 ms
- * Every other path answers 200 with {image, taskId, port}, so a test can see which version
- * serves. Where it listens, like a real program: on the ports its args name (a number, or the
+ * /env answers the environment the task was started with. Every other path answers 200 with
+ * {image, taskId, port} (port: where it listens in its namespace), so a test can see which
+ * version serves. Where it listens, like a real program: on the ports its args name (a number, or the
  * name of an environment variable such as PORT or PORT0); without args on the ports its image
  * exposes, which are the container ports of the app's port mappings (host networking: the
  * ports in $PORT0..).
@@ -209,7 +210,7 @@ export class InProcessRunner implements TaskRunner {
         const server = createServer((req, res) => {
           const status = req.url === '/health/live' ? (live ? 200 : 503) : req.url === '/health/ready' ? (ready ? 200 : 503) : 200;
           res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
-          res.end(JSON.stringify({ image: spec.image, taskId: spec.taskId, port }));
+          res.end(JSON.stringify(req.url === '/env' ? spec.env : { image: spec.image, taskId: spec.taskId, port }));
         });
         await new Promise<void>((resolve, reject) => {
           server.once('error', reject);
