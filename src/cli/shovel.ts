@@ -81,17 +81,24 @@ export async function main(argv: readonly string[], signal: AbortSignal): Promis
   const common = { cwd, ...(configPath ? { configPath } : {}), ...(target ? { target } : {}), signal };
 
   switch (command) {
-    case 'release':
-      await release({
-        ...common,
-        dryRun: Boolean(values['dry-run']),
-        json,
-        allowDirty: Boolean(values['allow-dirty']),
-        force: Boolean(values.force),
-        ...(deadlineSeconds ? { deadlineSeconds } : {}),
-        ...(values.dialect ? { dialect: values.dialect as MarathonDialect } : {}),
-      });
+    case 'release': {
+      const leftover = sayLeftoverOnSecondSignal();
+      try {
+        await release({
+          ...common,
+          onLeftover: leftover.set,
+          dryRun: Boolean(values['dry-run']),
+          json,
+          allowDirty: Boolean(values['allow-dirty']),
+          force: Boolean(values.force),
+          ...(deadlineSeconds ? { deadlineSeconds } : {}),
+          ...(values.dialect ? { dialect: values.dialect as MarathonDialect } : {}),
+        });
+      } finally {
+        leftover.dispose();
+      }
       return EXIT.ok;
+    }
     case 'render':
       await render(cwd, configPath, str(values.dialect) as MarathonDialect | undefined, str(values.image), signal);
       return EXIT.ok;
@@ -110,6 +117,29 @@ export async function main(argv: readonly string[], signal: AbortSignal): Promis
       });
       return EXIT.ok;
   }
+}
+
+/**
+ * A second SIGINT/SIGTERM exits at once (runCli); before it does, this says what the release
+ * leaves behind on the target and how to finish the job. Runs first: prepended.
+ */
+function sayLeftoverOnSecondSignal(): { set: (what: string | undefined) => void; dispose: () => void } {
+  const redactor = Redactor.fromEnv();
+  let what: string | undefined;
+  let signals = 0;
+  const onSignal = () => {
+    signals += 1;
+    if (signals > 1 && what) process.stderr.write(`✖ Stopped at once, with work left: ${redactor.text(what)}\n`);
+  };
+  process.prependListener('SIGINT', onSignal);
+  process.prependListener('SIGTERM', onSignal);
+  return {
+    set: (next) => void (what = next),
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
 }
 
 /** `shovel render`: the app definition a release would send, without building anything. */

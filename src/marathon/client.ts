@@ -100,6 +100,13 @@ export class MarathonClient {
     });
   }
 
+  /** curl's auth option for this client's credential, by environment variable name only. */
+  get curlAuth(): string | undefined {
+    if (this.auth?.kind === 'basic') return '-u "$MARATHON_USER:$MARATHON_PASSWORD"';
+    if (this.auth?.kind === 'token') return '-H "Authorization: token=$MARATHON_TOKEN"';
+    return undefined;
+  }
+
   /** Epoch ms by which requests of this client end (Infinity: no bound). */
   get deadline(): number {
     return this.until ?? Infinity;

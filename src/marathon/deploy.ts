@@ -1,33 +1,53 @@
 /**
  * One release on Marathon: PUT the new definition, wait until it is serving and healthy, and
  * otherwise put the previous version back before reporting the failure. Resolving means
- * "new version serving and healthy"; every other outcome throws a StepError that says what
- * was left running.
+ * "new version serving and healthy"; every other outcome throws an error that says what was
+ * left running and, when Marathon could not be reached, the exact command that finishes the
+ * job.
+ * - The deadline bounds everything, the rollback included: the new version gets the deadline
+ *   minus a reserve kept for the rollback, and every request ends by the deadline.
+ * - Our deployment is recognised by its id AND version. After a lost, slow or cut-off PUT
+ *   reply the PUT is not simply sent again (the second one would find the app locked by the
+ *   first one's deployment): the app is read back, and a definition that is ours at a new
+ *   version, with a deployment of that version, is ours.
+ * - SIGINT/SIGTERM (the caller's signal) during the wait rolls back like any failure, then
+ *   ends with an InterruptedError (exit 130).
  */
 import { InterruptedError, StepError } from '../errors.js';
 import { sleep, type MarathonClient } from './client.js';
 import { MarathonError, MarathonLockedError } from './errors.js';
 import { dialectFor } from './render.js';
-import type { MarathonApp, TaskFailure } from './types.js';
+import type { DeploymentRef, MarathonApp, TaskFailure } from './types.js';
 import { validateAppDefinition } from './validate.js';
-import { FOREIGN_OUTCOMES, waitForDeployment, type WaitResult } from './wait.js';
+import { canonical, FOREIGN_OUTCOMES, waitForDeployment, type WaitResult } from './wait.js';
 
 export type DeployPhase = 'lock' | 'deploy' | 'rollback';
 
 export interface DeployOptions {
   appId: string;
   definition: Record<string, unknown>;
-  /** For the new version to become healthy; the rollback gets the same again. */
+  /** Bounds the whole deploy: the wait for the new version AND any rollback. */
   deadlineMs: number;
+  /** The part of the deadline kept for a rollback (default: a third). */
+  rollbackReserveMs?: number;
   /** Override a deployment holding the app (can leave old and new tasks mixed). */
   force?: boolean;
   /** What a failed FIRST release leaves (there is no earlier version to roll back to). */
   onFirstFailure: 'scale-to-zero' | 'remove';
   onProgress?: (healthy: number, instances: number, detail: string, phase: DeployPhase) => void;
+  /**
+   * Told, whenever it changes, what an exit right now would leave behind in Marathon and how
+   * to finish the job (undefined: nothing).
+   */
+  onLeftover?: (what: string | undefined) => void;
   signal?: AbortSignal;
   pollIntervalMs?: number;
-  /** How long to wait for someone else's deployment to release the app (default: deadlineMs). */
+  /** How long to wait for someone else's deployment to release the app (default: until the new version's share of the deadline ends). */
   lockWaitMs?: number;
+  /** See WaitOptions.graceMs. */
+  graceMs?: number;
+  /** See WaitOptions.soakMs. */
+  soakMs?: number;
 }
 
 export interface DeployResult {
@@ -40,151 +60,313 @@ export interface DeployResult {
 const STEP_DEPLOY = 'marathon deploy';
 const STEP_ROLLBACK = 'marathon rollback';
 
-export async function deployToMarathon(client: MarathonClient, options: DeployOptions): Promise<DeployResult> {
+interface Run {
+  client: MarathonClient;
+  options: DeployOptions;
+  appId: string;
+  /** Epoch ms: everything ends by then. */
+  until: number;
+  /** Epoch ms: the new version's share of the deadline ends. */
+  waitUntil: number;
+  progress: NonNullable<DeployOptions['onProgress']>;
+  leftover: (what: string | undefined) => void;
+}
+
+export async function deployToMarathon(marathon: MarathonClient, options: DeployOptions): Promise<DeployResult> {
   const { appId, definition, signal } = options;
-  const progress = options.onProgress ?? (() => undefined);
-  const info = await client.info(signal);
+  const until = Date.now() + options.deadlineMs;
+  const reserve = Math.max(0, Math.min(options.rollbackReserveMs ?? Math.round(options.deadlineMs / 3), options.deadlineMs));
+  const run: Run = {
+    client: marathon.bounded(until),
+    options,
+    appId,
+    until,
+    waitUntil: until - reserve,
+    progress: options.onProgress ?? (() => undefined),
+    leftover: options.onLeftover ?? (() => undefined),
+  };
+  const info = await run.client.info(signal);
   validateAppDefinition(definition, dialectFor(info.version));
   if (definition.id !== appId) {
     throw new StepError('SHOVEL_ERR_MARATHON_APP_ID', STEP_DEPLOY, `The definition's id ${String(definition.id)} is not the app ${appId}.`);
   }
   const instances = Number(definition.instances ?? 1);
 
-  const { previous, ref } = await putWaitingForLock(client, options, progress);
-  const waited = await waitForDeployment(client, {
+  const put = await putOurs(run);
+  const { previous, ref } = put;
+  run.leftover(leftoverText(run, ref, previous, 'running'));
+  const waited: WaitResult = await waitForDeployment(run.client, {
     appId,
     deploymentId: ref.deploymentId,
     version: ref.version,
     instances,
-    deadlineMs: options.deadlineMs,
-    pollIntervalMs: options.pollIntervalMs,
-    onProgress: (n, total, detail) => progress(n, total, detail, 'deploy'),
-    signal,
+    deadlineMs: Math.max(0, run.waitUntil - Date.now()),
+    ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
+    ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
+    ...(options.soakMs !== undefined ? { soakMs: options.soakMs } : {}),
+    onProgress: (n, total, detail) => run.progress(n, total, detail, 'deploy'),
+    ...(signal ? { signal } : {}),
   });
   if (waited.outcome === 'success') {
+    run.leftover(undefined);
     return { outcome: 'healthy', deploymentId: ref.deploymentId, version: ref.version, marathonVersion: info.version };
   }
   const what = `Version ${ref.version} of ${appId} (deployment ${ref.deploymentId})`;
-  if (waited.kind === 'interrupted') throw new InterruptedError(`Interrupted while waiting for ${what}.`);
-  // Someone else's newer deployment or a deletion: rolling back would undo THEIR change.
+  // Someone else's newer change or a deletion: rolling back would undo THEIR change.
   if (FOREIGN_OUTCOMES.has(waited.kind)) {
-    throw new StepError(`SHOVEL_ERR_MARATHON_${waited.kind.toUpperCase()}`, STEP_DEPLOY, `${what} did not go live: ${waited.reason}. Nothing was rolled back.`, {
+    run.leftover(undefined);
+    throw new StepError(`SHOVEL_ERR_MARATHON_${waited.kind.toUpperCase()}`, STEP_DEPLOY, `${what} did not go live: ${waited.reason}. Nothing was rolled back (that would undo the other change).`, {
       details: failureDetails(waited),
     });
   }
+  return recover(run, { ref, previous, waited, what, interrupted: put.interrupted || waited.kind === 'interrupted' });
+}
+
+/**
+ * Puts the previous version back through the same gate (or, on a first release, scales to 0
+ * or removes the app), then throws what happened. The caller's signal is not used: after an
+ * interrupt the rollback is exactly what must still run (a second interrupt exits at once).
+ */
+async function recover(
+  run: Run,
+  failed: { ref: DeploymentRef; previous: MarathonApp | undefined; waited: WaitResult | undefined; what: string; interrupted: boolean },
+): Promise<never> {
+  const { client, appId, options } = run;
+  const { ref, previous, waited, what } = failed;
+  const reason = failed.interrupted ? 'interrupted' : waited?.outcome === 'failure' ? waited.reason : 'failed';
+  const details = waited ? failureDetails(waited) : [];
+  const done = (code: string, message: string, extra: { details?: string[]; hint?: string } = {}): never => {
+    run.leftover(undefined);
+    if (failed.interrupted || options.signal?.aborted) throw new InterruptedError(`${message}${extra.hint ? ` ${extra.hint}` : ''}`);
+    throw new StepError(code, code === 'SHOVEL_ERR_MARATHON_ROLLBACK_FAILED' ? STEP_ROLLBACK : STEP_DEPLOY, message, { details: extra.details ?? details, ...(extra.hint ? { hint: extra.hint } : {}) });
+  };
+  const unreachable = (doing: string, error: unknown): never => {
+    const left = leftoverText(run, ref, previous, 'unknown');
+    const said = error instanceof Error ? error.message : String(error);
+    return done('SHOVEL_ERR_MARATHON_ROLLBACK_FAILED', `${what} failed: ${reason}. ${doing} failed: ${said}`, { hint: left });
+  };
+  const rollbackWait = (deploymentId: string, version: string, instances: number) =>
+    waitForDeployment(client, {
+      appId,
+      deploymentId,
+      version,
+      instances,
+      deadlineMs: Math.max(0, run.until - Date.now()),
+      ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
+      ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
+      onProgress: (n, total, detail) => run.progress(n, total, detail, 'rollback'),
+    });
 
   // Force-cancel only stops the deployment (no revert deployment that would race the
-  // rollback); a 404 means it ended meanwhile, which changes nothing below.
-  await client.cancelDeployment(ref.deploymentId, { force: true, signal }).catch(() => undefined);
+  // rollback); false means it had ended already, which changes nothing below.
+  try {
+    await client.cancelDeployment(ref.deploymentId, { force: true });
+  } catch (error) {
+    if (!(error instanceof MarathonError)) throw error;
+    return unreachable(`Cancelling deployment ${ref.deploymentId}`, error);
+  }
 
   if (previous) {
-    // force: the failed deployment may still hold the lock; recovering from a failed
-    // deployment is exactly what force is for (marathon-api.md).
-    let back: { deploymentId: string; version: string };
+    let back: DeploymentRef;
     try {
-      back = await client.rollback(appId, previous.version, { force: true, signal });
+      // force: the failed deployment may still hold the lock; recovering from a failed
+      // deployment is exactly what force is for (marathon-api.md).
+      back = await startRecognised(run, () => client.rollback(appId, previous.version, { force: true }), { rollbackOf: previous, before: { version: ref.version } });
     } catch (error) {
-      // Typically Marathon itself is gone (the reason the wait failed): the new version may
-      // be live, half-deployed or gone. Say so, instead of a bare "PUT ... (503)".
-      if (signal?.aborted || !(error instanceof MarathonError)) throw error;
-      throw new StepError('SHOVEL_ERR_MARATHON_ROLLBACK_FAILED', STEP_ROLLBACK, `${what} failed: ${waited.reason}. The rollback to ${previous.version} could not be started: ${error.message}`, {
-        details: failureDetails(waited),
-        ...(error.command ? { command: error.command } : {}),
-        hint: `Nothing is known about what serves now: inspect the app in Marathon (GET /v2/apps${appId}, its versions and deployments) and roll back with \`shovel rollback\` once Marathon answers.`,
-      });
+      if (!(error instanceof MarathonError)) throw error;
+      return unreachable(`The rollback to ${previous.version} could not be started`, error);
     }
-    const rolled = await waitForDeployment(client, {
-      appId,
-      deploymentId: back.deploymentId,
-      version: back.version,
-      instances: previous.instances,
-      deadlineMs: options.deadlineMs,
-      pollIntervalMs: options.pollIntervalMs,
-      onProgress: (n, total, detail) => progress(n, total, detail, 'rollback'),
-      signal,
-    });
+    run.leftover(`Rollback deployment ${back.deploymentId} of ${appId} to version ${previous.version} is running; ${ref.version} was cancelled. ${finishHint(run, previous)}`);
+    const rolled = await rollbackWait(back.deploymentId, back.version, previous.instances);
     if (rolled.outcome === 'success') {
-      throw new StepError('SHOVEL_ERR_MARATHON_ROLLED_BACK', STEP_DEPLOY, `${what} failed: ${waited.reason}. Rolled back to version ${previous.version}, which is serving and healthy.`, {
-        details: failureDetails(waited),
-      });
+      return done('SHOVEL_ERR_MARATHON_ROLLED_BACK', `${what} failed: ${reason}. Rolled back to version ${previous.version}, which is serving and healthy.`);
     }
-    throw new StepError('SHOVEL_ERR_MARATHON_ROLLBACK_FAILED', STEP_ROLLBACK, `${what} failed: ${waited.reason}. The rollback to ${previous.version} (deployment ${back.deploymentId}) failed too: ${rolled.reason}.`, {
-      details: [...failureDetails(waited), ...failureDetails(rolled).map((d) => `rollback: ${d}`)],
-      hint: `Inspect the app in Marathon now: it may be serving nothing. Its versions: GET /v2/apps${appId}/versions.`,
+    return done('SHOVEL_ERR_MARATHON_ROLLBACK_FAILED', `${what} failed: ${reason}. The rollback to ${previous.version} (deployment ${back.deploymentId}, version ${back.version}) failed too: ${rolled.reason}.`, {
+      details: [...details, ...failureDetails(rolled).map((d) => `rollback: ${d}`)],
+      hint: `Deployment ${back.deploymentId} may still be running and the app may be serving nothing. ${finishHint(run, previous)}`,
     });
   }
 
   // First release: there is nothing to go back to.
   if (options.onFirstFailure === 'remove') {
-    const removal = await client.deleteApp(appId, { force: true, signal });
-    const gone = await waitForRemoval(client, appId, removal.deploymentId, options.deadlineMs, options.pollIntervalMs ?? 2000, signal);
-    throw new StepError(gone ? 'SHOVEL_ERR_MARATHON_FIRST_RELEASE_FAILED' : 'SHOVEL_ERR_MARATHON_ROLLBACK_FAILED', gone ? STEP_DEPLOY : STEP_ROLLBACK, `${what} failed: ${waited.reason}. It was the first release, ${gone ? 'so the app was removed' : 'and removing the app did not finish in time'}.`, {
-      details: failureDetails(waited),
+    let removal: DeploymentRef;
+    try {
+      removal = await client.deleteApp(appId, { force: true });
+    } catch (error) {
+      if (!(error instanceof MarathonError)) throw error;
+      return unreachable('Removing the app (first release)', error);
+    }
+    const gone = await waitForRemoval(client, appId, removal.deploymentId, run.until, options.pollIntervalMs ?? 2000);
+    if (gone) return done('SHOVEL_ERR_MARATHON_FIRST_RELEASE_FAILED', `${what} failed: ${reason}. It was the first release, so the app was removed.`);
+    return done('SHOVEL_ERR_MARATHON_ROLLBACK_FAILED', `${what} failed: ${reason}. It was the first release, and removing the app (deployment ${removal.deploymentId}) did not finish in time.`, {
+      hint: `Finish with: ${curl(run, 'DELETE', `/v2/apps${appId}?force=true`)}`,
     });
   }
-  const scaled = await client.scale(appId, 0, { force: true, signal });
-  const down = await waitForDeployment(client, {
-    appId,
-    deploymentId: scaled.deploymentId,
-    version: scaled.version,
-    instances: 0,
-    deadlineMs: options.deadlineMs,
-    pollIntervalMs: options.pollIntervalMs,
-    onProgress: (n, total, detail) => progress(n, total, detail, 'rollback'),
-    signal,
-  });
+  let scaled: DeploymentRef;
+  try {
+    scaled = await client.scale(appId, 0, { force: true });
+  } catch (error) {
+    if (!(error instanceof MarathonError)) throw error;
+    return unreachable('Scaling the first release to 0', error);
+  }
+  run.leftover(`Deployment ${scaled.deploymentId} scaling ${appId} to 0 is running. Check with: shovel status`);
+  const down = await rollbackWait(scaled.deploymentId, scaled.version, 0);
   if (down.outcome === 'success') {
-    throw new StepError('SHOVEL_ERR_MARATHON_FIRST_RELEASE_FAILED', STEP_DEPLOY, `${what} failed: ${waited.reason}. It was the first release, so the app was scaled to 0 instances (kept for inspection).`, {
-      details: failureDetails(waited),
-    });
+    return done('SHOVEL_ERR_MARATHON_FIRST_RELEASE_FAILED', `${what} failed: ${reason}. It was the first release, so the app was scaled to 0 instances (kept for inspection).`);
   }
-  throw new StepError('SHOVEL_ERR_MARATHON_ROLLBACK_FAILED', STEP_ROLLBACK, `${what} failed: ${waited.reason}. Scaling the first release to 0 failed too: ${down.reason}.`, {
-    details: [...failureDetails(waited), ...failureDetails(down).map((d) => `scale to 0: ${d}`)],
+  return done('SHOVEL_ERR_MARATHON_ROLLBACK_FAILED', `${what} failed: ${reason}. Scaling the first release to 0 (deployment ${scaled.deploymentId}) failed too: ${down.reason}.`, {
+    details: [...details, ...failureDetails(down).map((d) => `scale to 0: ${d}`)],
+    hint: `Finish with: ${curl(run, 'PUT', `/v2/apps${appId}?force=true`, '{"instances":0}')}`,
   });
 }
 
 /**
- * Without force, a 409 means someone else's deployment holds the app: name it, wait (bounded)
- * for it to leave /v2/deployments, then read the app again (it changed) and retry.
+ * PUTs our definition. Without force, a 409 means someone else's deployment holds the app:
+ * name it, wait (bounded, riding out 5xx) for it to leave /v2/deployments, read the app again
+ * (it changed) and retry. A holder that is OUR deployment (a PUT of ours landed although its
+ * reply was lost) is adopted, never waited for.
  */
-async function putWaitingForLock(
-  client: MarathonClient,
-  options: DeployOptions,
-  progress: NonNullable<DeployOptions['onProgress']>,
-): Promise<{ previous: MarathonApp | undefined; ref: { deploymentId: string; version: string } }> {
-  const until = Date.now() + (options.lockWaitMs ?? options.deadlineMs);
+async function putOurs(run: Run): Promise<{ previous: MarathonApp | undefined; ref: DeploymentRef; interrupted: boolean }> {
+  const { client, options, appId } = run;
+  const signal = options.signal;
+  const lockUntil = Math.min(run.waitUntil, options.lockWaitMs === undefined ? Infinity : Date.now() + options.lockWaitMs);
   const poll = options.pollIntervalMs ?? 2000;
+  const lockStarted = Date.now();
+  let previous = await client.getApp(appId, signal);
   while (true) {
-    const previous = await client.getApp(options.appId, options.signal);
     try {
-      const ref = await client.putApp(options.appId, options.definition, { force: options.force, signal: options.signal });
-      return { previous, ref };
+      const ref = await startRecognised(run, () => client.putApp(appId, options.definition, { ...(options.force ? { force: true } : {}), ...(signal ? { signal } : {}) }), { sent: options.definition, before: previous });
+      return { previous, ref, interrupted: false };
     } catch (error) {
+      if (signal?.aborted) {
+        // Interrupted while the PUT was out: find out whether it landed, and if so, undo it.
+        const landed = await landedRef(run, { sent: options.definition, before: previous }).catch(() => undefined);
+        if (!landed) throw new InterruptedError(`Interrupted before ${appId} was changed: nothing was deployed.`);
+        return { previous, ref: landed, interrupted: true };
+      }
+      // No (whole) answer and nothing landed: send it again while there is time (a late
+      // landing of the first one shows up as a lock by our own deployment, and is adopted).
+      if (error instanceof MarathonError && (error.status === 0 || error.status >= 500) && Date.now() + poll < lockUntil) {
+        run.progress(0, 0, `${error.message}: trying again`, 'lock');
+        await sleep(poll, signal).catch(() => undefined);
+        continue;
+      }
       if (!(error instanceof MarathonLockedError) || options.force) throw error;
       const holders = error.deploymentIds;
-      if (Date.now() >= until) {
-        throw new MarathonLockedError(`${options.appId} is still locked by deployment(s) ${holders.join(', ')} after waiting ${Math.round((options.lockWaitMs ?? options.deadlineMs) / 1000)} s.`, holders, {
-          hint: error.hint,
+      if (Date.now() >= lockUntil) {
+        throw new MarathonLockedError(`${appId} is still locked by deployment(s) ${holders.join(', ')} after waiting ${Math.round((Date.now() - lockStarted) / 1000)} s.`, holders, {
+          ...(error.hint ? { hint: error.hint } : {}),
         });
       }
-      progress(0, 0, `locked by deployment(s) ${holders.join(', ')}: waiting for them to finish`, 'lock');
-      while (Date.now() < until) {
-        const running = await client.listDeployments(options.signal);
-        if (!running.some((d) => holders.includes(d.id))) break;
-        await sleep(Math.min(poll, Math.max(0, until - Date.now())), options.signal);
+      run.progress(0, 0, `locked by deployment(s) ${holders.join(', ')}: waiting for them to finish`, 'lock');
+      while (Date.now() < lockUntil) {
+        const running = await client.listDeployments(signal).catch((e: unknown) => {
+          // A 503 window (leader election) during the wait is ridden out.
+          if (e instanceof MarathonError && (e.status === 0 || e.status >= 500) && !signal?.aborted) return undefined;
+          throw e;
+        });
+        if (running && !running.some((d) => holders.includes(d.id))) break;
+        await sleep(Math.min(poll, Math.max(0, lockUntil - Date.now())), signal);
       }
+      previous = (await client.getApp(appId, signal)) ?? previous;
     }
   }
 }
 
-async function waitForRemoval(client: MarathonClient, appId: string, deploymentId: string, deadlineMs: number, pollMs: number, signal?: AbortSignal): Promise<boolean> {
-  const until = Date.now() + deadlineMs;
-  while (true) {
-    const running = await client.listDeployments(signal);
-    if (!running.some((d) => d.id === deploymentId) && (await client.getApp(appId, signal)) === undefined) return true;
-    if (Date.now() >= until) return false;
-    await sleep(Math.min(pollMs, Math.max(0, until - Date.now())), signal);
+interface Expectation {
+  /** The definition sent: a landed PUT shows it at a new version. */
+  sent?: Record<string, unknown>;
+  /** The app before the call. */
+  before?: { version: string } | undefined;
+  /** A rollback to this app's version: a landed one shows its definition at a new version. */
+  rollbackOf?: MarathonApp;
+}
+
+/**
+ * Runs a call that starts a deployment. When its outcome is unknown (no answer, a timeout, a
+ * 5xx from a proxy, a body cut off after the headers) or it meets a lock held by a deployment
+ * of the very version it would have created, the app is read back: a landed call is adopted.
+ */
+async function startRecognised(run: Run, start: () => Promise<DeploymentRef>, expected: Expectation | undefined): Promise<DeploymentRef> {
+  try {
+    return await start();
+  } catch (error) {
+    if (!(error instanceof MarathonError) || run.options.signal?.aborted || !expected) throw error;
+    const uncertain = error.status === 0 || error.status >= 500 || error instanceof MarathonLockedError;
+    if (!uncertain) throw error;
+    // A 409 is an answer: one look. No answer: look a few times, a slow call may land late.
+    const landed = await landedRef(run, expected, error.deploymentId, error instanceof MarathonLockedError ? 1 : 3).catch(() => undefined);
+    if (landed) return landed;
+    throw error;
   }
+}
+
+/** Our change, if Marathon has it: the app at a new version carrying our definition. */
+async function landedRef(run: Run, expected: Expectation, deploymentId?: string, looks = 3): Promise<DeploymentRef | undefined> {
+  const { client, appId } = run;
+  for (let look = 0; look < looks && Date.now() < run.until; look++) {
+    if (look > 0) await sleep(Math.min(1000, Math.max(0, run.until - Date.now())));
+    const app = await client.getApp(appId);
+    if (app && app.version !== expected.before?.version && carries(app, expected)) {
+      const deployments = await client.listDeployments();
+      const ours = deployments.find((d) => d.version === app.version && (d.affectedApps ?? []).includes(appId)) ?? deployments.find((d) => d.id === deploymentId);
+      // No deployment listed: it finished (or never ran); the wait tells which.
+      return { deploymentId: ours?.id ?? deploymentId ?? `(none listed for version ${app.version})`, version: app.version };
+    }
+  }
+  return undefined;
+}
+
+/** Whether the app's definition is the one we sent (the fields Marathon returns as sent). */
+function carries(app: MarathonApp, expected: Expectation): boolean {
+  if (expected.rollbackOf) return canonical(stamplessDefinition(app)) === canonical(stamplessDefinition(expected.rollbackOf));
+  const sent = expected.sent ?? {};
+  const image = (d: Record<string, unknown>) => (d.container as { docker?: { image?: unknown } } | undefined)?.docker?.image;
+  for (const key of ['labels', 'env', 'instances', 'cmd', 'args', 'cpus', 'mem'] as const) {
+    if (sent[key] === undefined) continue;
+    if (canonical({ v: sent[key] }) !== canonical({ v: app[key] })) return false;
+  }
+  return image(sent) === image(app);
+}
+
+/** The definition part of a GET app reply (no tasks, counts or deployments). */
+function stamplessDefinition(app: MarathonApp): Record<string, unknown> {
+  const { tasks: _t, deployments: _d, tasksRunning: _r, tasksHealthy: _h, tasksStaged: _s, tasksUnhealthy: _u, lastTaskFailure: _l, taskStats: _ts, readinessCheckResults: _rc, ...definition } = app;
+  return definition;
+}
+
+async function waitForRemoval(client: MarathonClient, appId: string, deploymentId: string, until: number, pollMs: number): Promise<boolean> {
+  while (true) {
+    try {
+      const running = await client.listDeployments();
+      if (!running.some((d) => d.id === deploymentId) && (await client.getApp(appId)) === undefined) return true;
+    } catch (error) {
+      if (!(error instanceof MarathonError)) throw error;
+    }
+    if (Date.now() >= until) return false;
+    await sleep(Math.min(pollMs, Math.max(0, until - Date.now())));
+  }
+}
+
+/** What is left in Marathon right now, and the commands that finish the job. */
+function leftoverText(run: Run, ref: DeploymentRef, previous: MarathonApp | undefined, state: 'running' | 'unknown'): string {
+  const where = `Deployment ${ref.deploymentId} of ${run.appId} (version ${ref.version}) ${state === 'running' ? 'is running' : 'may still be running, or its version serving'}.`;
+  return `${where} ${finishHint(run, previous, ref.deploymentId)}`;
+}
+
+function finishHint(run: Run, previous: MarathonApp | undefined, deploymentId?: string): string {
+  const cancel = deploymentId ? `${curl(run, 'DELETE', `/v2/deployments/${deploymentId}?force=true`)}, then ` : '';
+  if (previous) {
+    return `To put version ${previous.version} back: shovel rollback ${previous.version} --force (or ${cancel}${curl(run, 'PUT', `/v2/apps${run.appId}?force=true`, JSON.stringify({ id: run.appId, version: previous.version }))}).`;
+  }
+  return run.options.onFirstFailure === 'remove'
+    ? `It is the first release; to remove it: ${curl(run, 'DELETE', `/v2/apps${run.appId}?force=true`)}.`
+    : `It is the first release; to scale it to 0: ${curl(run, 'PUT', `/v2/apps${run.appId}?force=true`, '{"instances":0}')}.`;
+}
+
+function curl(run: Run, method: string, path: string, body?: string): string {
+  const auth = run.client.curlAuth;
+  return `curl -fsS -X ${method}${auth ? ` ${auth}` : ''}${body ? ` -H 'content-type: application/json' -d '${body}'` : ''} '${run.client.url}${path}'`;
 }
 
 function failureDetails(result: WaitResult): string[] {

@@ -50,6 +50,8 @@ export interface ReleaseOptions {
   progress?: Progress;
   env?: NodeJS.ProcessEnv;
   stdout?: NodeJS.WritableStream;
+  /** Told what an exit right now would leave behind on the target (undefined: nothing). */
+  onLeftover?: (what: string | undefined) => void;
 }
 
 interface Context {
@@ -232,8 +234,10 @@ async function run(ctx: Context, startedAt: Date): Promise<void> {
       force: Boolean(options.force),
       progress,
       ...(signal ? { signal } : {}),
+      ...(options.onLeftover ? { onLeftover: options.onLeftover } : {}),
     });
-    record.marathon = { ...record.marathon!, deploymentId: result.deploymentId, appVersion: result.version };
+    // deployMarathon resolves only when every task runs this version, healthy.
+    record.marathon = { ...record.marathon!, deploymentId: result.deploymentId, appVersion: result.version, healthGate: 'tasks' };
     if (config.publicHost) record.url = `https://${config.publicHost}`;
   }
   record.outcome = 'healthy';

@@ -69,7 +69,16 @@ export interface MarathonDeployResult {
 export async function deployMarathon(
   config: ShovelConfig,
   plan: MarathonPlan,
-  options: { image: string; labels: Record<string, string>; deadlineMs: number; force: boolean; progress: Progress; signal?: AbortSignal },
+  options: {
+    image: string;
+    labels: Record<string, string>;
+    deadlineMs: number;
+    force: boolean;
+    progress: Progress;
+    signal?: AbortSignal;
+    /** See DeployOptions.onLeftover. */
+    onLeftover?: (what: string | undefined) => void;
+  },
 ): Promise<MarathonDeployResult> {
   const definition = await options.progress.step('Render', async (update) => {
     update(`dialect ${plan.dialect}`);
@@ -85,6 +94,7 @@ export async function deployMarathon(
       onProgress: (healthy, instances, detail, phase) =>
         update(`${phase === 'rollback' ? 'ROLLING BACK: ' : ''}${healthy}/${instances} healthy${detail ? `, ${detail}` : ''}`),
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onLeftover ? { onLeftover: options.onLeftover } : {}),
     });
     return { deploymentId: result.deploymentId, version: result.version };
   });

@@ -47,6 +47,12 @@ export interface ReleaseRecord {
     dialect?: string;
     deploymentId?: string;
     appVersion?: string;
+    /**
+     * How "healthy" was decided. 'tasks': every task of the app ran this version and passed
+     * its health checks, at the instance count asked for. Records without it were written by
+     * a gate that trusted app-wide counts and are not taken for healthy (see trustedHealthy).
+     */
+    healthGate?: 'tasks';
     /** The rendered definition (dry-run only). */
     definition?: Record<string, unknown>;
   };
@@ -94,6 +100,16 @@ export async function readReleaseLog(serviceDir: string): Promise<ReleaseRecord[
     }
   }
   return out;
+}
+
+/**
+ * Whether a record proves a healthy release: outcome healthy and, on Marathon, decided task by
+ * task. `shovel rollback` only goes back to such releases.
+ */
+export function trustedHealthy(record: ReleaseRecord): boolean {
+  if (record.outcome !== 'healthy') return false;
+  if (record.target === 'marathon') return record.marathon?.healthGate === 'tasks' && Boolean(record.marathon.appVersion);
+  return true;
 }
 
 export function gitTagName(imageTag: string): string {

@@ -15,7 +15,7 @@ import type { MarathonAuth } from '../marathon/types.js';
 import { waitForDeployment } from '../marathon/wait.js';
 import type { Progress } from '../ui/progress.js';
 import { deployToDocker, runningContainers, type DockerDeployment } from './docker-target.js';
-import { readReleaseLog, type ReleaseRecord } from './record.js';
+import { readReleaseLog, trustedHealthy, type ReleaseRecord } from './record.js';
 import { notDeployed } from './status.js';
 
 /** Image tags that once served healthy on the docker target, newest first, without repeats. */
@@ -23,7 +23,7 @@ export function healthyDockerVersions(log: Awaited<ReturnType<typeof readRelease
   const seen = new Set<string>();
   const out: string[] = [];
   for (const r of [...log].reverse()) {
-    if (r.target !== 'docker' || r.service !== service || r.outcome !== 'healthy' || !r.image?.tag) continue;
+    if (r.target !== 'docker' || r.service !== service || !trustedHealthy(r) || !r.image?.tag) continue;
     if (seen.has(r.image.tag)) continue;
     seen.add(r.image.tag);
     out.push(r.image.tag);
@@ -94,7 +94,9 @@ export async function rollbackMarathon(options: {
 }): Promise<{ version: string; from: string; deploymentId: string; appVersion: string; image?: string }> {
   const { config, progress, signal } = options;
   const appId = appIdOf(config);
-  const client = new MarathonClient({ url: config.marathon.url, ...(options.auth ? { auth: options.auth } : {}) });
+  // The deadline bounds the whole rollback, every request included.
+  const client = new MarathonClient({ url: config.marathon.url, ...(options.auth ? { auth: options.auth } : {}) }).bounded(Date.now() + options.deadlineMs);
+  const started = Date.now();
   const { target, from, instances, image } = await progress.step('Choose version', async (update) => {
     const app = await client.getApp(appId, signal);
     if (!app) throw notDeployed(appId, 'Choose version');
@@ -112,7 +114,7 @@ export async function rollbackMarathon(options: {
     // too) or a mere scale. The local log knows which releases were healthy.
     if (!target) {
       const healthy = options.log
-        .filter((r) => r.target === 'marathon' && r.appId === appId && r.outcome === 'healthy' && r.marathon?.appVersion)
+        .filter((r) => r.target === 'marathon' && r.appId === appId && trustedHealthy(r))
         .reverse();
       target = healthy.find((r) => r.image.ref && r.image.ref !== currentImage && versions.includes(r.marathon!.appVersion!))?.marathon
         ?.appVersion;
@@ -140,7 +142,7 @@ export async function rollbackMarathon(options: {
       deploymentId: ref.deploymentId,
       version: ref.version,
       instances,
-      deadlineMs: options.deadlineMs,
+      deadlineMs: Math.max(0, started + options.deadlineMs - Date.now()),
       onProgress: (healthy, total, detail) => update(`${healthy}/${total} healthy${detail ? `, ${detail}` : ''}`),
       ...(signal ? { signal } : {}),
     });
@@ -150,7 +152,7 @@ export async function rollbackMarathon(options: {
     if (result.outcome !== 'success') {
       throw new StepError('SHOVEL_ERR_ROLLBACK_FAILED', 'Deploy and wait', `Rollback of ${appId} to ${target} did not become healthy: ${result.reason}.`, {
         ...(result.lastTaskFailure ? { details: [`last task failure: ${result.lastTaskFailure.state ?? ''} ${result.lastTaskFailure.message ?? ''}`] } : {}),
-        hint: `Deployment ${ref.deploymentId} may still be running: see shovel status.`,
+        hint: `Deployment ${ref.deploymentId} (version ${ref.version}) may still be running: see shovel status; try again with shovel rollback ${target} --force, or cancel it: curl -fsS -X DELETE${client.curlAuth ? ` ${client.curlAuth}` : ''} '${client.url}/v2/deployments/${ref.deploymentId}?force=true'.`,
       });
     }
     return { version: target, from, deploymentId: ref.deploymentId, appVersion: ref.version, ...(image ? { image } : {}) };
