@@ -2,7 +2,7 @@
  * The one table of `shovel` commands and flags: it drives parseArgs, --help and the checks of
  * flag values, so they cannot disagree.
  */
-export type Command = 'release' | 'render' | 'status' | 'rollback';
+export type Command = 'release' | 'render' | 'status' | 'rollback' | 'check';
 
 export interface FlagSpec {
   name: string;
@@ -17,11 +17,12 @@ export interface FlagSpec {
   choices?: readonly string[];
 }
 
-const ALL: readonly Command[] = ['release', 'render', 'status', 'rollback'];
+const ALL: readonly Command[] = ['release', 'render', 'status', 'rollback', 'check'];
+const RELEASING: readonly Command[] = ['release', 'render', 'status', 'rollback'];
 
 export const FLAGS: readonly FlagSpec[] = [
-  { name: 'config', type: 'string', value: 'PATH', help: 'Release config file', defaultText: 'shovel.yml', commands: ALL },
-  { name: 'cwd', type: 'string', value: 'DIR', help: 'Service repository to work in', defaultText: 'current directory', commands: ALL },
+  { name: 'config', type: 'string', value: 'PATH', help: 'Release config file', defaultText: 'shovel.yml', commands: RELEASING },
+  { name: 'cwd', type: 'string', value: 'DIR', help: 'Service repository to work in', defaultText: 'current directory', commands: [...RELEASING, 'check'] },
   {
     name: 'target',
     type: 'string',
@@ -31,8 +32,20 @@ export const FLAGS: readonly FlagSpec[] = [
     commands: ['release', 'status', 'rollback'],
     choices: ['marathon', 'docker'],
   },
-  { name: 'dry-run', type: 'boolean', help: 'Print the plan and the rendered app definition; build, push and deploy nothing', defaultText: 'off', commands: ['release'] },
-  { name: 'json', type: 'boolean', help: 'Print one JSON record on stdout (human output stays on stderr)', defaultText: 'off', commands: ['release', 'status', 'rollback'] },
+  {
+    name: 'dry-run',
+    type: 'boolean',
+    help: 'Print the plan and the rendered app definition; build, push and deploy nothing',
+    defaultText: 'off',
+    commands: ['release'],
+  },
+  {
+    name: 'json',
+    type: 'boolean',
+    help: 'Print one JSON record on stdout (human output stays on stderr)',
+    defaultText: 'off',
+    commands: ['release', 'status', 'rollback', 'check'],
+  },
   { name: 'allow-dirty', type: 'boolean', help: 'Release uncommitted changes (the tag ends in -dirty.<timestamp>)', defaultText: 'off', commands: ['release'] },
   {
     name: 'force',
@@ -59,6 +72,14 @@ export const FLAGS: readonly FlagSpec[] = [
     choices: ['1.x', '0.15', '0.11'],
   },
   { name: 'image', type: 'string', value: 'REF', help: 'Image to render into the app definition', defaultText: '<image.repository>:<version>-<git sha>', commands: ['render'] },
+  {
+    name: 'to',
+    type: 'string',
+    value: 'VERSION',
+    help: 'create-shovel version to upgrade to or check against',
+    defaultText: 'the newest known: the installed one or one in the package cache',
+    commands: ['check'],
+  },
   { name: 'help', type: 'boolean', short: 'h', help: 'Show this help', commands: ALL },
   { name: 'version', type: 'boolean', short: 'v', help: 'Show the shovel version', commands: ALL },
 ];
@@ -68,6 +89,7 @@ export const COMMANDS: ReadonlyArray<{ name: Command; args?: string; summary: st
   { name: 'render', summary: 'Print the Marathon app definition (JSON) for the configured Marathon version or --dialect.' },
   { name: 'status', summary: 'Show the serving version, its tasks and their health.' },
   { name: 'rollback', args: '[version]', summary: 'Put the previous (or the given) version back, through the same health gate.' },
+  { name: 'check', summary: 'Exit 1 when the service is behind the newest known template version (or --to), 0 when current.' },
 ];
 
 export function helpText(version: string): string {
@@ -93,8 +115,10 @@ export function helpText(version: string): string {
     '  SHOVEL_NODE_IMAGE                 NODE_IMAGE build arg, overriding image.nodeImage',
     '  MARATHON_USER/MARATHON_PASSWORD   Marathon HTTP Basic auth',
     '  MARATHON_TOKEN                    DC/OS token auth (Authorization: token=...)',
+    '  SHOVEL_CACHE_DIR                  where obtained create-shovel versions are kept (default: ~/.cache/shovel)',
     '',
     'Exit codes: 0 released and healthy, 1 a step failed (rolled back), 2 bad flags or config, 130 interrupted.',
+    '  check: 0 current, 1 behind.',
     'Records: git tag release/<image tag> (annotated with the JSON record, not pushed) and .shovel/releases.log.',
   ];
   return `${lines.join('\n')}\n`;

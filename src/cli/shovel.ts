@@ -116,6 +116,12 @@ export async function main(argv: readonly string[], signal: AbortSignal): Promis
         ...(deadlineSeconds ? { deadlineSeconds } : {}),
       });
       return EXIT.ok;
+    case 'check': {
+      const { checkService, formatCheck } = await import('../upgrade/check.js');
+      const result = await checkService({ cwd, ...(str(values.to) ? { to: str(values.to)! } : {}) });
+      process.stdout.write(json ? `${JSON.stringify(result)}\n` : `${formatCheck(result)}\n`);
+      return result.current ? EXIT.ok : EXIT.failed;
+    }
   }
 }
 
