@@ -81,9 +81,7 @@ export class MarathonClient {
     this.retry = options.retry ?? DEFAULT_RETRY;
     this.until = options.until;
     const auth = options.auth;
-    this.redactor = new Redactor(
-      auth?.kind === 'basic' ? [auth.password, `${auth.user}:${auth.password}`] : auth?.kind === 'token' ? [auth.token] : [],
-    );
+    this.redactor = new Redactor(auth?.kind === 'basic' ? [auth.password] : auth?.kind === 'token' ? [auth.token] : [], auth?.kind === 'basic' ? [`${auth.user}:${auth.password}`] : []);
   }
 
   /**

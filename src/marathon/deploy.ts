@@ -133,7 +133,7 @@ async function recover(
 ): Promise<never> {
   const { client, appId, options } = run;
   const { ref, previous, waited, what } = failed;
-  const reason = failed.interrupted ? 'interrupted' : waited?.outcome === 'failure' ? waited.reason : 'failed';
+  const reason = (failed.interrupted ? 'interrupted' : waited?.outcome === 'failure' ? waited.reason : 'failed').replace(/\.+$/, '');
   const details = waited ? failureDetails(waited) : [];
   const done = (code: string, message: string, extra: { details?: string[]; hint?: string } = {}): never => {
     run.leftover(undefined);
@@ -142,8 +142,8 @@ async function recover(
   };
   const unreachable = (doing: string, error: unknown): never => {
     const left = leftoverText(run, ref, previous, 'unknown');
-    const said = error instanceof Error ? error.message : String(error);
-    return done('SHOVEL_ERR_MARATHON_ROLLBACK_FAILED', `${what} failed: ${reason}. ${doing} failed: ${said}`, { hint: left });
+    const said = (error instanceof Error ? error.message : String(error)).replace(/\.+$/, '');
+    return done('SHOVEL_ERR_MARATHON_ROLLBACK_FAILED', `${what} failed: ${reason}. ${doing} failed: ${said}.`, { hint: left });
   };
   const rollbackWait = (deploymentId: string, version: string, instances: number) =>
     waitForDeployment(client, {

@@ -40,11 +40,21 @@ export class Redactor {
   /** Every FRAGMENT_LENGTH-long piece of every form that is at least that long. */
   private readonly fragments = new Set<string>();
 
-  constructor(secrets: Iterable<string | undefined>) {
+  /**
+   * @param secrets redacted in every form (secretForms)
+   * @param encoded redacted base64-encoded only: `user:password` pairs, whose raw text would
+   *   also hide the (public) user name; the password is among `secrets` anyway
+   */
+  constructor(secrets: Iterable<string | undefined>, encoded: Iterable<string | undefined> = []) {
     const all = new Set<string>();
     for (const s of secrets) {
       if (!s) continue;
       for (const form of secretForms(s)) if (form) all.add(form);
+    }
+    for (const s of encoded) {
+      if (!s) continue;
+      const base64 = Buffer.from(s).toString('base64');
+      for (const form of [base64, base64.replace(/=+$/, ''), Buffer.from(s).toString('base64url')]) all.add(form);
     }
     // Longest first, so a secret containing another is replaced whole.
     this.secrets = [...all].sort((a, b) => b.length - a.length);
@@ -56,11 +66,10 @@ export class Redactor {
   static fromEnv(env: NodeJS.ProcessEnv = process.env): Redactor {
     const values: (string | undefined)[] = SECRET_ENV.map((k) => env[k]);
     // user:password as it appears base64-encoded in Authorization headers.
-    if (env.SHOVEL_REGISTRY_USER && env.SHOVEL_REGISTRY_PASSWORD) {
-      values.push(`${env.SHOVEL_REGISTRY_USER}:${env.SHOVEL_REGISTRY_PASSWORD}`);
-    }
-    if (env.MARATHON_USER && env.MARATHON_PASSWORD) values.push(`${env.MARATHON_USER}:${env.MARATHON_PASSWORD}`);
-    return new Redactor(values);
+    const pairs: string[] = [];
+    if (env.SHOVEL_REGISTRY_USER && env.SHOVEL_REGISTRY_PASSWORD) pairs.push(`${env.SHOVEL_REGISTRY_USER}:${env.SHOVEL_REGISTRY_PASSWORD}`);
+    if (env.MARATHON_USER && env.MARATHON_PASSWORD) pairs.push(`${env.MARATHON_USER}:${env.MARATHON_PASSWORD}`);
+    return new Redactor(values, pairs);
   }
 
   get empty(): boolean {

@@ -21,6 +21,25 @@ describe('Redactor', () => {
     ['nothing secret', 'nothing secret'],
   ])('%s', (input, expected) => expect(redactor.text(input)).toBe(expected));
 
+  describe('every form, and any piece of 8 characters or more', () => {
+    const r = Redactor.fromEnv({ MARATHON_USER: 'deployer', MARATHON_PASSWORD: 'pa<ss>&"word-42' });
+    const basic = Buffer.from('deployer:pa<ss>&"word-42').toString('base64');
+    it.each([
+      ['HTML-escaped (&amp; &lt; &gt; &quot;)', 'X-Pass: pa&lt;ss&gt;&amp;&quot;word-42', `X-Pass: ${REDACTED}`],
+      ["HTML-escaped with &#39; for '", `v ${"it's-a-secret".replace(/'/g, '&#39;')}`, `v ${REDACTED}`, "it's-a-secret"],
+      ['URL-encoded', `q=${encodeURIComponent('pa<ss>&"word-42')}`, `q=${REDACTED}`],
+      ['JSON-escaped', JSON.stringify({ p: 'pa<ss>&"word-42' }), `{"p":"${REDACTED}"}`],
+      ['a Basic header cut at a message limit', `Authorization: Basic ${basic.slice(0, 20)}`, `Authorization: Basic ${REDACTED}`],
+      ['the tail of a cut password', 'echo: ss>&"word-42', `echo: ${REDACTED}`],
+      ['the head of a cut password', 'echo: pa<ss>&"w', `echo: ${REDACTED}`],
+      ['a piece shorter than 8 characters stays', 'word-42 is fine', 'word-42 is fine'],
+      ['the user name is not a secret', 'user "deployer" refused', 'user "deployer" refused'],
+    ])('%s', (_name, input, expected, secret?: string) => {
+      const redactor = secret ? new Redactor([secret]) : r;
+      expect(redactor.text(input)).toBe(expected);
+    });
+  });
+
   it('redacts JSON records deeply', () => {
     expect(redactor.json({ a: ['x s3cret-pw'], b: { c: 'hunter2!' }, n: 1 })).toEqual({ a: [`x ${REDACTED}`], b: { c: REDACTED }, n: 1 });
   });
