@@ -281,3 +281,33 @@ describe('leadership (api/LeaderProxyFilter.scala, core/event/impl/stream/HttpEv
     standin.engine.release(holder);
   });
 });
+
+describe('Marathon 0.15 (marathon/event/Events.scala and health/HealthCheckActor.scala at v0.15.7)', () => {
+  it('task ids without instances; health_status_changed_event names the taskId; no instance events', async () => {
+    const old = await startMarathonStandin({ runner: 'in-process', secondMs: SECOND_MS, version: '0.15.7' });
+    try {
+      const def = {
+        id: '/old/svc',
+        cpus: 0.1,
+        mem: 32,
+        instances: 1,
+        container: { type: 'DOCKER', docker: { image: 'standin/healthy:1', network: 'BRIDGE', portMappings: [{ containerPort: 8080, hostPort: 0, protocol: 'tcp' }] } },
+        healthChecks: [{ protocol: 'HTTP', portIndex: 0, path: '/health/live', gracePeriodSeconds: 0, intervalSeconds: 1, timeoutSeconds: 1, maxConsecutiveFailures: 2 }],
+      };
+      const res = await fetch(`${old.url}/v2/apps/old/svc`, { method: 'PUT', body: JSON.stringify(def) });
+      expect(res.status).toBe(201);
+      const changed = await until('health_status_changed_event', async () => old.events.history.find((e) => e.eventType === 'health_status_changed_event'));
+      const task = old.app('/old/svc')!.tasks[0]!;
+      expect(task.id).toMatch(/^old_svc\.[0-9a-f-]{36}$/);
+      expect(changed).toMatchObject({ appId: '/old/svc', taskId: task.id, alive: true });
+      expect(changed).not.toHaveProperty('instanceId');
+      expect(old.events.history.filter((e) => e.eventType.startsWith('instance_'))).toEqual([]);
+      // A 0.15 422 body.
+      const bad = await fetch(`${old.url}/v2/apps/old/bad`, { method: 'PUT', body: JSON.stringify({ ...def, id: '/old/bad', mem: 'lots' }) });
+      expect(bad.status).toBe(422);
+      expect(await bad.json()).toMatchObject({ message: 'Object is not valid', details: [expect.objectContaining({ attribute: expect.any(String), error: expect.any(String) })] });
+    } finally {
+      await old.close();
+    }
+  });
+});

@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { declaredPorts, networkModeOf, portAssignments, requestedHostPorts } from '../support/marathon-standin/ports.js';
-import { labelsToEnvVars, portsEnv, scalaDouble, taskEnv } from '../support/marathon-standin/task-env.js';
+import { envEraOf, labelsToEnvVars, portsEnv, scalaDouble, taskEnv } from '../support/marathon-standin/task-env.js';
+import { invalidBody, schemaOf } from '../support/marathon-standin/validate.js';
 
 /** A 1.x Docker app in bridge mode with two named port mappings. */
 const BRIDGED = {
@@ -149,5 +150,43 @@ describe('stand-in networking (NetworkInfo.computePortAssignments)', () => {
     const def = { container: { type: 'DOCKER', docker: { image: 'x:1', network: 'BRIDGE', portMappings: [{ containerPort: 8080, hostPort: 0, protocol: 'tcp' }] } } };
     expect(portAssignments(def, [31005])).toEqual([{ hostPort: 31005, containerPort: 8080 }]);
     expect(portsEnv(declaredPorts(def), [31005])).toEqual({ PORT0: '31005', PORT_8080: '31005', PORT: '31005', PORTS: '31005' });
+  });
+});
+
+describe('stand-in by Marathon version (TaskBuilder.scala and the 422 body at v1.7.236, v0.15.7, v0.11.1)', () => {
+  const OLD = {
+    id: '/shop/orders',
+    cpus: 0.5,
+    mem: 64,
+    labels: { team: 'shop' },
+    container: { type: 'DOCKER', docker: { image: '127.0.0.1:5000/shop/orders:1', network: 'BRIDGE', portMappings: [{ containerPort: 8080, hostPort: 0 }, { containerPort: 0, hostPort: 0 }] } },
+    env: { PORT: '8080' },
+  };
+  const input = (marathonVersion: string) => ({ era: envEraOf(marathonVersion), def: OLD, appId: '/shop/orders', version: 'v', taskId: 't', agentHost: 'agent-7', hostPorts: [31005, 31006] });
+
+  it('0.15: resources and labels but no GPUs, no port names, no PORT_<n> for a declared 0', () => {
+    expect(taskEnv(input('0.15.7'))).toEqual({
+      MESOS_TASK_ID: 't', MARATHON_APP_ID: '/shop/orders', MARATHON_APP_VERSION: 'v', MARATHON_APP_DOCKER_IMAGE: '127.0.0.1:5000/shop/orders:1',
+      MARATHON_APP_RESOURCE_CPUS: '0.5', MARATHON_APP_RESOURCE_MEM: '64.0', MARATHON_APP_RESOURCE_DISK: '0.0',
+      MARATHON_APP_LABELS: 'TEAM', MARATHON_APP_LABEL_TEAM: 'shop',
+      PORT0: '31005', PORT1: '31006', PORT_8080: '31005', PORT: '8080', PORTS: '31005,31006', HOST: 'agent-7',
+    });
+  });
+
+  it('0.11: the task context is id, version and image only', () => {
+    expect(taskEnv(input('0.11.1'))).toEqual({
+      MESOS_TASK_ID: 't', MARATHON_APP_ID: '/shop/orders', MARATHON_APP_VERSION: 'v', MARATHON_APP_DOCKER_IMAGE: '127.0.0.1:5000/shop/orders:1',
+      PORT0: '31005', PORT1: '31006', PORT_8080: '31005', PORT: '8080', PORTS: '31005,31006', HOST: 'agent-7',
+    });
+  });
+
+  it.each([
+    ['1.7.236', '1.7', { message: 'Object is not valid', details: [{ path: '/mem', errors: ['must be at least 32'] }] }],
+    ['1.10.17', '1.7', { message: 'Object is not valid', details: [{ path: '/mem', errors: ['must be at least 32'] }] }],
+    ['0.15.7', '0.15.7', { message: 'Object is not valid', details: [{ attribute: 'mem', error: 'must be at least 32' }] }],
+    ['0.11.1', '0.11.1', { message: 'validation failed: mem must be at least 32', errors: [{ attribute: 'mem', error: 'must be at least 32' }] }],
+  ])('%s validates with the %s schema and answers 422 as %j', (version, schema, body) => {
+    expect(schemaOf(version)).toBe(schema);
+    expect(invalidBody([{ path: '/mem', errors: ['must be at least 32'] }], version)).toEqual(body);
   });
 });

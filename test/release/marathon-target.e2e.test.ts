@@ -125,3 +125,65 @@ dockerSuite('shovel release --target marathon (stand-in with real containers)', 
     expect(JSON.parse(old.stdout)).toMatchObject({ container: { docker: { network: 'BRIDGE', image: '127.0.0.1:5000/x:1' } } });
   });
 });
+
+/**
+ * The 0.x dialects end to end: a stand-in that reports Marathon 0.15.7 or 0.11.1 (and so
+ * builds the task environment, validates and answers as those versions do) gets the 0.x app
+ * definition, in bridge mode under container.docker, health-checked by Marathon on the host
+ * port (0.x has no readiness checks and no MESOS_* checks).
+ */
+for (const marathonVersion of ['0.15.7', '0.11.1'] as const) {
+  const dialect = marathonVersion.startsWith('0.15') ? '0.15' : '0.11';
+  dockerSuite(`shovel release --target marathon, Marathon ${marathonVersion} (stand-in with real containers)`, (env) => {
+    const serviceId = `shovel-m${dialect.replace('.', '')}-${randomBytes(3).toString('hex')}`;
+    const appId = `/${serviceId}`;
+    let standin: MarathonStandin;
+    let dir = '';
+    const shovelEnv = () => ({ SHOVEL_DOCKER: env.docker, SHOVEL_REGISTRY_USER: env.registryUser, SHOVEL_REGISTRY_PASSWORD: env.registryPassword });
+    const release = async (): Promise<{ run: ShovelRun; record: ReleaseRecord }> => {
+      const run = await runShovel(['release', '--json'], { cwd: dir, env: shovelEnv() });
+      return { run, record: JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as ReleaseRecord };
+    };
+    const serving = async () => {
+      const tasks = standin.app(appId)?.tasks.filter((t) => t.state === 'running') ?? [];
+      const answers = await Promise.all(tasks.map((t) => getJson(`http://127.0.0.1:${t.ports[0]}/`)));
+      return answers.map((a) => ('body' in a ? a.body.message : a.error));
+    };
+
+    beforeAll(async () => {
+      standin = await startMarathonStandin({ runner: 'docker', docker: env.docker, version: marathonVersion });
+      dir = await makeServiceRepo({ registry: env.registry, nodeImage: env.nodeImage, serviceId, extraYaml: `marathon:\n  url: ${standin.url}\n` });
+    });
+
+    afterAll(async () => {
+      await standin?.close();
+      const docker = (...args: string[]) => execa(env.docker, args, { reject: false });
+      const images = (await docker('images', '-q', '--filter', `label=shovel.service=${serviceId}`)).stdout.split('\n').filter(Boolean);
+      if (images.length) await docker('rmi', '-f', ...new Set(images));
+    });
+
+    it(`releases in the ${dialect} dialect: healthy, serving on its container port through its host port`, async () => {
+      const { run, record } = await release();
+      expect(run.exitCode, run.stderr).toBe(0);
+      expect(record).toMatchObject({ outcome: 'healthy', target: 'marathon', appId, marathon: { version: marathonVersion, dialect } });
+      expect(standin.app(appId)?.def).toMatchObject({ container: { docker: { network: 'BRIDGE', image: record.image.ref } } });
+      expect(await serving()).toEqual(['first']);
+      // The container got Marathon's environment: host ports in PORT0/PORT_8080, the app's
+      // PORT (the container port) last; no port names in 0.x.
+      const task = standin.app(appId)!.tasks[0]!;
+      const inspected = await execa(env.docker, ['ps', '-q', '--filter', `label=MESOS_TASK_ID=${task.id}`]);
+      const envJson = await execa(env.docker, ['inspect', '--format', '{{json .Config.Env}}', inspected.stdout.trim()]);
+      const containerEnv = Object.fromEntries((JSON.parse(envJson.stdout) as string[]).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+      expect(containerEnv).toMatchObject({ PORT: '8080', METRICS_PORT: '9090', PORT0: String(task.ports[0]), PORT_8080: String(task.ports[0]), HOST: '0.0.0.0', MARATHON_APP_ID: appId });
+      expect(containerEnv).not.toHaveProperty('PORT_HTTP');
+    });
+
+    it('the next release replaces the task with the new version', async () => {
+      await setBehaviour(dir, { ready: true, message: 'second' });
+      const { run, record } = await release();
+      expect(run.exitCode, run.stderr).toBe(0);
+      expect(standin.app(appId)?.def).toMatchObject({ container: { docker: { image: record.image.ref } } });
+      expect(await serving()).toEqual(['second']);
+    });
+  });
+}

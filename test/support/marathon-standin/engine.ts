@@ -18,7 +18,7 @@ import type { EventBus } from './events.js';
 import { networkModeOf, portAssignments, requestedHostPorts, type NetworkMode, type PortAssignment } from './ports.js';
 import { dialLoopback } from './relay.js';
 import type { RunningTask, TaskRunner } from './runners.js';
-import { taskEnv } from './task-env.js';
+import { envEraOf, taskEnv, type EnvEra } from './task-env.js';
 
 export class HttpError extends Error {
   constructor(
@@ -96,6 +96,8 @@ export interface EngineOptions {
   secondMs: number;
   /** The host name of the one agent (default: this machine's). */
   agentHost?: string;
+  /** The Marathon version the stand-in reports (default 1.7.236). */
+  marathonVersion?: string;
 }
 
 const MESOS = new Set(['MESOS_HTTP', 'MESOS_HTTPS', 'MESOS_TCP']);
@@ -119,8 +121,12 @@ export class Engine {
    */
   readonly agentHost: string;
 
+  /** Which Marathon generation's task ids, environment and events the stand-in produces. */
+  readonly era: EnvEra;
+
   constructor(private readonly options: EngineOptions) {
     this.agentHost = options.agentHost ?? os.hostname();
+    this.era = envEraOf(options.marathonVersion ?? '1.7.236');
   }
 
   start(): void {
@@ -362,12 +368,13 @@ export class Engine {
   private launch(app: App): void {
     const def = app.def;
     const docker = ((def.container ?? {}) as Def).docker as Def | undefined;
-    // mesosphere/marathon src/main/scala/mesosphere/marathon/core/instance/Instance.scala
-    // (instance ids "<app path with _>.instance-<uuid>") and core/task/Task.scala (the task id
-    // of an app's instance is the instance id + ".$anon").
-    const instanceId = `${app.id.replace(/^\//, '').replace(/\//g, '_')}.instance-${randomUUID()}`;
+    // 1.x: src/main/scala/mesosphere/marathon/core/instance/Instance.scala (instance ids
+    // "<app path with _>.instance-<uuid>") and core/task/Task.scala (the task id of an app's
+    // instance is the instance id + ".$anon"); 0.x: task ids "<app path with _>.<uuid>".
+    const prefix = app.id.replace(/^\//, '').replace(/\//g, '_');
+    const instanceId = this.era === '1.x' ? `${prefix}.instance-${randomUUID()}` : `${prefix}.${randomUUID()}`;
     const task: Task = {
-      id: `${instanceId}.$anon`,
+      id: this.era === '1.x' ? `${instanceId}.$anon` : instanceId,
       instanceId,
       appId: app.id,
       configKey: configKey(def),
@@ -389,7 +396,7 @@ export class Engine {
         task.ports.push(...allocated);
         task.assignments = portAssignments(def, allocated);
         if (task.state === 'killing') throw new Error('killed before launch');
-        const env = taskEnv({ def, appId: app.id, version: task.version, taskId: task.id, agentHost: this.agentHost, hostPorts: allocated });
+        const env = taskEnv({ era: this.era, def, appId: app.id, version: task.version, taskId: task.id, agentHost: this.agentHost, hostPorts: allocated });
         return this.options.runner.start({
           taskId: task.id,
           appId: app.id,
@@ -531,6 +538,7 @@ export class Engine {
         // HealthCheckActor.ignoreFailures: within the grace period, never healthy yet.
       } else {
         const cause = hostPort === undefined ? 'no port' : `${protocol} check of port ${hostPort} failed`;
+        // Events.scala FailedHealthCheck (Formats.scala writes the instance id as taskId).
         this.options.events.emit('failed_health_check_event', { appId: app.id, taskId: task.instanceId, healthCheck: check });
         if (maxFailures > 0 && health.consecutiveFailures >= maxFailures) {
           this.unhealthyKill(app, task, health.lastFailureCause ?? cause);
@@ -539,8 +547,10 @@ export class Engine {
         Object.assign(health, { lastFailure: now, lastFailureCause: cause, consecutiveFailures: health.consecutiveFailures + 1 });
       }
       if (wasAlive !== alive(health) && (health.lastSuccess !== undefined || health.lastFailure !== undefined)) {
-        // HealthCheckActor.updateInstanceHealth: HealthStatusChanged, per check.
-        this.options.events.emit('health_status_changed_event', { appId: app.id, instanceId: task.instanceId, version: task.version, alive: alive(health) });
+        // HealthCheckActor.updateInstanceHealth: HealthStatusChanged, per check (0.15's
+        // marathon/event/Events.scala: with taskId instead of instanceId).
+        const who = this.era === '1.x' ? { instanceId: task.instanceId } : { taskId: task.id };
+        this.options.events.emit('health_status_changed_event', { appId: app.id, ...who, version: task.version, alive: alive(health) });
       }
       this.emitInstanceHealth(app, task);
       task.timers.push(setTimeout(() => void probe(), interval));
@@ -590,8 +600,9 @@ export class Engine {
 
   /** HealthCheckActor.checkConsecutiveFailures: the event, then KillReason.FailedHealthChecks. */
   private unhealthyKill(app: App, task: Task, reason: string): void {
-    // core/event/Events.scala, UnhealthyInstanceKillEvent (all fields, Formats.scala).
-    this.options.events.emit('unhealthy_instance_kill_event', { appId: app.id, taskId: task.id, instanceId: task.instanceId, version: task.version, reason, host: this.agentHost, slaveId: AGENT_ID });
+    // core/event/Events.scala, UnhealthyInstanceKillEvent (all fields, Formats.scala); 0.15's
+    // HealthCheckActor kills without an event.
+    if (this.era === '1.x') this.options.events.emit('unhealthy_instance_kill_event', { appId: app.id, taskId: task.id, instanceId: task.instanceId, version: task.version, reason, host: this.agentHost, slaveId: AGENT_ID });
     this.kill(app, task, `Task was killed since health check failed. Reason: ${reason}`);
   }
 
@@ -602,6 +613,8 @@ export class Engine {
    * (api/v2/json/Formats.scala, InstanceHealthChangedEventWrites) names the app `runSpecId`.
    */
   private emitInstanceHealth(app: App, task: Task): void {
+    // Instances (and this event) exist from 1.4; 0.x has none.
+    if (this.era !== '1.x') return;
     const healthy = healthOf(task) ?? null;
     if (task.lastHealthy === healthy) return;
     task.lastHealthy = healthy;

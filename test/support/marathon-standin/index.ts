@@ -12,7 +12,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { AGENT_ID, Engine, HttpError, type App, type Task } from './engine.js';
 import { EventBus } from './events.js';
 import { DockerRunner, InProcessRunner, type TaskRunner } from './runners.js';
-import { validateApp } from './validate.js';
+import { invalidBody, validateApp } from './validate.js';
 
 export { DockerRunner, InProcessRunner } from './runners.js';
 export type { Engine } from './engine.js';
@@ -72,7 +72,7 @@ export async function startMarathonStandin(options: StandinOptions = {}): Promis
   const events = new EventBus();
   const runner: TaskRunner =
     typeof options.runner === 'object' ? options.runner : options.runner === 'in-process' ? new InProcessRunner() : new DockerRunner({ docker: options.docker, instanceId: randomUUID() });
-  const engine = new Engine({ runner, events, secondMs: options.secondMs ?? 1000, ...(options.agentHost ? { agentHost: options.agentHost } : {}) });
+  const engine = new Engine({ runner, events, secondMs: options.secondMs ?? 1000, marathonVersion: version, ...(options.agentHost ? { agentHost: options.agentHost } : {}) });
   let failures = { left: 0, status: 503 };
   let next422: unknown;
   let unreachable = false;
@@ -207,7 +207,7 @@ export async function startMarathonStandin(options: StandinOptions = {}): Promis
 
   function validate(def: Record<string, unknown>): void {
     const details = validateApp(def, version);
-    if (details.length > 0) throw new HttpError(422, { message: 'Object is not valid', details });
+    if (details.length > 0) throw new HttpError(422, invalidBody(details, version));
   }
 
   function need(id: string): App {

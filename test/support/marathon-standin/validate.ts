@@ -1,9 +1,9 @@
 /**
- * The stand-in's 422 check: Marathon 1.7's published AppDefinition.json (read from
- * ../shared, see ./schemas.ts) plus the server-side rules the schema does not express,
- * answered in the 1.x body shape {message, details:[{path, errors}]}.
+ * The stand-in's 422 check: the published AppDefinition.json of the version it reports (1.7,
+ * 0.15.7 or 0.11.1, read from ../shared, see ./schemas.ts) plus the server-side rules the
+ * schema does not express, answered in that version's body shape (invalidBody).
  */
-import { loadMarathonSchemas } from './schemas.js';
+import { loadMarathonSchemas, type SchemaName } from './schemas.js';
 
 export interface Detail {
   path: string;
@@ -22,7 +22,7 @@ export function validateApp(app: Record<string, unknown>, marathonVersion: strin
   };
   const schemas = loadMarathonSchemas();
   if (schemas) {
-    const result = schemas.validate('1.7', app);
+    const result = schemas.validate(schemaOf(marathonVersion), app);
     for (const e of result.errors) add(e.instancePath || '/', e.message ?? 'is invalid');
   }
   const id = String(app.id ?? '');
@@ -56,4 +56,29 @@ export function validateApp(app: Record<string, unknown>, marathonVersion: strin
     add('/container/docker/network', 'must be empty when networks are set');
   }
   return details;
+}
+
+/** The schema of a Marathon version: 1.x -> 1.7, 0.14-0.x -> 0.15.7, older -> 0.11.1. */
+export function schemaOf(marathonVersion: string): SchemaName {
+  const [major = 0, minor = 0] = marathonVersion.split('.').map(Number);
+  if (major >= 1) return '1.7';
+  return minor >= 14 ? '0.15.7' : '0.11.1';
+}
+
+/**
+ * The 422 body of a Marathon version:
+ * - 1.x: {message: "Object is not valid", details: [{path, errors}]}
+ *   (mesosphere/marathon src/main/scala/mesosphere/marathon/api/v2/Validation.scala at v1.7.236,
+ *   failureWrites: violations grouped by path);
+ * - 0.15: {message: "Object is not valid", details: [{attribute, error}]}
+ *   (api/v2/Validation.scala at v0.15.7, failureWrites and ruleViolationWrites);
+ * - 0.11: {message, errors: [{attribute, error}]}
+ *   (api/MarathonExceptionMapper.scala at v0.11.1, ConstraintViolationException).
+ */
+export function invalidBody(details: Detail[], marathonVersion: string): Record<string, unknown> {
+  const schema = schemaOf(marathonVersion);
+  if (schema === '1.7') return { message: 'Object is not valid', details };
+  const flat = details.flatMap((d) => d.errors.map((error) => ({ attribute: d.path.replace(/^\//, '').replace(/\//g, '.') || '/', error })));
+  if (schema === '0.15.7') return { message: 'Object is not valid', details: flat };
+  return { message: `validation failed: ${flat.map((f) => `${f.attribute} ${f.error}`).join(', ')}`, errors: flat };
 }
