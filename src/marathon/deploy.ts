@@ -143,7 +143,9 @@ async function recover(
   const unreachable = (doing: string, error: unknown): never => {
     const left = leftoverText(run, ref, previous, 'unknown');
     const said = (error instanceof Error ? error.message : String(error)).replace(/\.+$/, '');
-    return done('SHOVEL_ERR_MARATHON_ROLLBACK_FAILED', `${what} failed: ${reason}. ${doing} failed: ${said}.`, { hint: left });
+    return done('SHOVEL_ERR_MARATHON_ROLLBACK_FAILED', `${what} failed: ${reason}. ${doing}: ${said}.`, {
+      hint: `Nothing is known about what serves now. ${left}`,
+    });
   };
   const rollbackWait = (deploymentId: string, version: string, instances: number) =>
     waitForDeployment(client, {
@@ -158,13 +160,11 @@ async function recover(
     });
 
   // Force-cancel only stops the deployment (no revert deployment that would race the
-  // rollback); false means it had ended already, which changes nothing below.
-  try {
-    await client.cancelDeployment(ref.deploymentId, { force: true });
-  } catch (error) {
+  // rollback); false means it had ended already. A failure changes nothing either: the
+  // forced PUT below cancels it too, and says so if Marathon is out of reach.
+  await client.cancelDeployment(ref.deploymentId, { force: true }).catch((error: unknown) => {
     if (!(error instanceof MarathonError)) throw error;
-    return unreachable(`Cancelling deployment ${ref.deploymentId}`, error);
-  }
+  });
 
   if (previous) {
     let back: DeploymentRef;
@@ -194,7 +194,7 @@ async function recover(
       removal = await client.deleteApp(appId, { force: true });
     } catch (error) {
       if (!(error instanceof MarathonError)) throw error;
-      return unreachable('Removing the app (first release)', error);
+      return unreachable('It was the first release, and removing the app could not be started', error);
     }
     const gone = await waitForRemoval(client, appId, removal.deploymentId, run.until, options.pollIntervalMs ?? 2000);
     if (gone) return done('SHOVEL_ERR_MARATHON_FIRST_RELEASE_FAILED', `${what} failed: ${reason}. It was the first release, so the app was removed.`);
@@ -207,7 +207,7 @@ async function recover(
     scaled = await client.scale(appId, 0, { force: true });
   } catch (error) {
     if (!(error instanceof MarathonError)) throw error;
-    return unreachable('Scaling the first release to 0', error);
+    return unreachable('It was the first release, and scaling it to 0 could not be started', error);
   }
   run.leftover(`Deployment ${scaled.deploymentId} scaling ${appId} to 0 is running. Check with: shovel status`);
   const down = await rollbackWait(scaled.deploymentId, scaled.version, 0);

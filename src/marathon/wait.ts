@@ -287,7 +287,10 @@ export async function waitForDeployment(marathon: MarathonClient, options: WaitO
         if (auth) authTroubleSince ??= Date.now();
         const transient = error.status === 0 || error.status >= 500 || (auth && Date.now() - authTroubleSince! < authGraceMs);
         if (!transient) return result('marathon', `Marathon refused to report on the deployment: ${error.message}`, error);
-        if (Date.now() >= deadline) return result('marathon', `Marathon kept failing until the deadline: ${error.message.replace(/\.+$/, '')}`, error);
+        if (Date.now() >= deadline) {
+          const what = auth ? 'Marathon kept refusing the credentials until the deadline' : 'Marathon did not answer before the deadline';
+          return result('marathon', `${what}: ${error.message.replace(/\.+$/, '')}`, error);
+        }
       }
       if (observation) {
         const decision = decide(observation);
