@@ -55,6 +55,8 @@ export interface DeployResult {
   deploymentId: string;
   version: string;
   marathonVersion: string;
+  /** Deployments of others that --force cancelled, as "id (version v)". */
+  cancelled: string[];
 }
 
 const STEP_DEPLOY = 'marathon deploy';
@@ -109,7 +111,7 @@ export async function deployToMarathon(marathon: MarathonClient, options: Deploy
   });
   if (waited.outcome === 'success') {
     run.leftover(undefined);
-    return { outcome: 'healthy', deploymentId: ref.deploymentId, version: ref.version, marathonVersion: info.version };
+    return { outcome: 'healthy', deploymentId: ref.deploymentId, version: ref.version, marathonVersion: info.version, cancelled: put.cancelled };
   }
   const what = `Version ${ref.version} of ${appId} (deployment ${ref.deploymentId})`;
   // Someone else's newer change or a deletion: rolling back would undo THEIR change.
@@ -226,23 +228,29 @@ async function recover(
  * (it changed) and retry. A holder that is OUR deployment (a PUT of ours landed although its
  * reply was lost) is adopted, never waited for.
  */
-async function putOurs(run: Run): Promise<{ previous: MarathonApp | undefined; ref: DeploymentRef; interrupted: boolean }> {
+async function putOurs(run: Run): Promise<{ previous: MarathonApp | undefined; ref: DeploymentRef; interrupted: boolean; cancelled: string[] }> {
   const { client, options, appId } = run;
   const signal = options.signal;
   const lockUntil = Math.min(run.waitUntil, options.lockWaitMs === undefined ? Infinity : Date.now() + options.lockWaitMs);
   const poll = options.pollIntervalMs ?? 2000;
   const lockStarted = Date.now();
   let previous = await client.getApp(appId, signal);
+  // --force cancels whatever holds the app: say whose work that was.
+  const holding = options.force ? (previous?.deployments ?? []).map((d) => d.id) : [];
+  const cancelled = holding.length
+    ? (await client.listDeployments(signal).catch(() => [])).filter((d) => holding.includes(d.id)).map((d) => `${d.id} (version ${d.version})`)
+    : [];
+  for (const id of holding) if (!cancelled.some((c) => c.startsWith(id))) cancelled.push(id);
   while (true) {
     try {
       const ref = await startRecognised(run, () => client.putApp(appId, options.definition, { ...(options.force ? { force: true } : {}), ...(signal ? { signal } : {}) }), { sent: options.definition, before: previous });
-      return { previous, ref, interrupted: false };
+      return { previous, ref, interrupted: false, cancelled };
     } catch (error) {
       if (signal?.aborted) {
         // Interrupted while the PUT was out: find out whether it landed, and if so, undo it.
         const landed = await landedRef(run, { sent: options.definition, before: previous }).catch(() => undefined);
         if (!landed) throw new InterruptedError(`Interrupted before ${appId} was changed: nothing was deployed.`);
-        return { previous, ref: landed, interrupted: true };
+        return { previous, ref: landed, interrupted: true, cancelled };
       }
       // No (whole) answer and nothing landed: send it again while there is time (a late
       // landing of the first one shows up as a lock by our own deployment, and is adopted).

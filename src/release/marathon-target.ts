@@ -96,6 +96,7 @@ export async function deployMarathon(
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onLeftover ? { onLeftover: options.onLeftover } : {}),
     });
+    if (result.cancelled.length) options.progress.warn(`--force cancelled deployment(s) ${result.cancelled.join(', ')} that held ${appIdOf(config)}.`);
     return { deploymentId: result.deploymentId, version: result.version };
   });
 }

@@ -112,6 +112,57 @@ describe('deployToMarathon', () => {
     const result = await deployToMarathon(client, { ...base('/deploy/locked', definition('locked', 'standin/healthy:4')), force: true });
     expect(result.outcome).toBe('healthy');
     expect(standin.engine.deployments.has(holder)).toBe(false);
+    // Says whose deployment it cancelled.
+    expect(result.cancelled).toEqual([expect.stringContaining(holder)]);
+  });
+
+  it('state reload after a failover hides our running deployment: no false success while only the old version serves', async () => {
+    await deployToMarathon(client, base('/deploy/reload', definition('reload', 'standin/healthy:1')));
+    const put = deployToMarathon(client, { ...base('/deploy/reload', definition('reload', 'standin/never-healthy:2')), graceMs: 300 });
+    await new Promise((r) => setTimeout(r, 150));
+    standin.faults.reloading = true;
+    const error = await failure(put).finally(() => (standin.faults.reloading = false));
+    // Deployment "gone" with the old tasks healthy (tasksHealthy == instances) is not success.
+    expect(error.code).toBe('SHOVEL_ERR_MARATHON_ROLLED_BACK');
+    expect(await servingImages(standin, '/deploy/reload')).toEqual(['standin/healthy:1', 'standin/healthy:1']);
+  });
+
+  it('a leader election (502 HTML pages) during the wait is ridden out, and the page is not echoed', async () => {
+    const notes: string[] = [];
+    const put = deployToMarathon(client, { ...base('/deploy/elect', definition('elect', 'standin/healthy:1')), deadlineMs: 6000, onProgress: (_n, _t, d) => notes.push(d) });
+    await new Promise((r) => setTimeout(r, 30));
+    standin.faults.electing = true;
+    await new Promise((r) => setTimeout(r, 500));
+    standin.faults.electing = false;
+    const result = await put;
+    expect(result.outcome).toBe('healthy');
+    expect(await servingImages(standin, '/deploy/elect')).toEqual(['standin/healthy:1', 'standin/healthy:1']);
+    expect(notes.join('\n')).not.toContain('<html');
+  });
+
+  it('an operator force-cancels our deployment while the new tasks crash-loop: exit 1, rolled back, never "success"', async () => {
+    await deployToMarathon(client, base('/deploy/cancel', definition('cancel', 'standin/healthy:1')));
+    const put = deployToMarathon(client, { ...base('/deploy/cancel', definition('cancel', 'standin/crash:2')), deadlineMs: 6000, graceMs: 200 });
+    await new Promise((r) => setTimeout(r, 400));
+    const ours = standin.engine.runningDeployments('/deploy/cancel')[0]!;
+    standin.engine.cancel(ours.id, true);
+    const error = await failure(put);
+    expect(error.code).toBe('SHOVEL_ERR_MARATHON_ROLLED_BACK');
+    expect(error.message).toContain('cancelled');
+    expect(await servingImages(standin, '/deploy/cancel')).toEqual(['standin/healthy:1', 'standin/healthy:1']);
+  });
+
+  it('an autoscaler force-scales the app to 0 during our deployment: exit 1, no rollback over its change', async () => {
+    await deployToMarathon(client, base('/deploy/scaled', definition('scaled', 'standin/healthy:1')));
+    const put = deployToMarathon(client, { ...base('/deploy/scaled', definition('scaled', 'standin/never-healthy:2')), deadlineMs: 6000 });
+    await new Promise((r) => setTimeout(r, 150));
+    await new MarathonClient({ url: standin.url }).scale('/deploy/scaled', 0, { force: true });
+    const puts = standin.faults.putBodies.length;
+    const error = await failure(put);
+    expect(error.code).toBe('SHOVEL_ERR_MARATHON_SCALED');
+    expect(error.message).toContain('scaled the app to 0');
+    expect(standin.faults.putBodies.length).toBe(puts);
+    expect(standin.app('/deploy/scaled')!.def.instances).toBe(0);
   });
 
   it('refuses an invalid definition before sending anything', async () => {
