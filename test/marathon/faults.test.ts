@@ -25,7 +25,11 @@ import { deployToMarathon, type DeployOptions } from '../../src/marathon/deploy.
 import { followEvents } from '../../src/marathon/events.js';
 import { renderAppDefinition } from '../../src/marathon/render.js';
 import { waitForDeployment } from '../../src/marathon/wait.js';
+import type { ReleaseRecord } from '../../src/release/record.js';
 import { Redactor } from '../../src/release/redact.js';
+import { rollbackMarathon } from '../../src/release/rollback.js';
+import { Progress } from '../../src/ui/progress.js';
+import { PassThrough } from 'node:stream';
 
 const USER = 'deployer';
 const PASSWORD = 'pa<ss>&"word-42';
@@ -171,6 +175,8 @@ class FakeMarathon {
       res.writeHead(202).end();
       return;
     }
+    // GET /v2/apps/{id}/versions: {versions: [...]}, newest first (api/v2/AppVersionsResource.scala).
+    if (path === '/v2/apps/faults/svc/versions' && req.method === 'GET') return send(res, 200, { versions: [...this.versions.keys()].reverse() });
     const versionMatch = /^\/v2\/apps\/faults\/svc\/versions\/(.+)$/.exec(path);
     if (versionMatch && req.method === 'GET') {
       const def = this.versions.get(decodeURIComponent(versionMatch[1]!));
@@ -227,8 +233,8 @@ function send(res: ServerResponse, status: number, body: unknown): boolean {
   return true;
 }
 
-function definition(image: string, instances = 2): Record<string, unknown> {
-  const config = shovelConfigSchema.parse({
+function config(url = '', instances = 2) {
+  return shovelConfigSchema.parse({
     service: { id: 'svc', group: '/faults' },
     image: { repository: 'registry.invalid/svc' },
     resources: { cpus: 0.1, memory: 32, instances },
@@ -236,8 +242,12 @@ function definition(image: string, instances = 2): Record<string, unknown> {
     health: { gracePeriodSeconds: 2, intervalSeconds: 2, timeoutSeconds: 1, maxConsecutiveFailures: 2 },
     shutdown: { delayMs: 0, timeoutMs: 0 },
     killGracePeriodSeconds: 1,
+    marathon: { url },
   });
-  return renderAppDefinition(config, { image, dialect: '1.x' });
+}
+
+function definition(image: string, instances = 2): Record<string, unknown> {
+  return renderAppDefinition(config('', instances), { image, dialect: '1.x' });
 }
 
 const redactor = Redactor.fromEnv({ MARATHON_USER: USER, MARATHON_PASSWORD: PASSWORD });
@@ -635,5 +645,53 @@ describe('credentials never reach the output', () => {
     expect(htmlError.error?.message).toContain('HTML (a proxy or login page?) instead of JSON');
     expect(htmlError.error?.message).toContain('502');
     expectNoSecrets(printed(htmlError.error));
+  });
+});
+
+describe('success is held and recorded only when real', () => {
+  it('soak: a task that turns unhealthy right after the switch is caught', async () => {
+    fake = await new FakeMarathon().start();
+    fake.seed(definition('registry.invalid/svc:1'));
+    let first = true;
+    fake.onDeploy = (d) => {
+      if (!first) return fake.converge(d, 'healthy', 50);
+      first = false;
+      fake.converge(d, 'healthy', 50);
+      // 300 ms after the switch, one new task fails its health check.
+      setTimeout(() => (fake.app!.tasks[0]!.healthCheckResults = [{ alive: false }]), 350);
+    };
+    const r = await outcome(deploy({ soakMs: 800 }));
+    expect(r.error?.code).toBe('SHOVEL_ERR_MARATHON_ROLLED_BACK');
+    expect(r.error?.message).toContain('not healthy');
+    expect(serving(fake)).toEqual(['registry.invalid/svc:1', 'registry.invalid/svc:1']);
+  });
+
+  it('shovel rollback goes back only to a release recorded healthy by the task-by-task gate', async () => {
+    fake = await new FakeMarathon().start();
+    const v1 = fake.seed(definition('registry.invalid/svc:1'));
+    const v2 = fake.change(definition('registry.invalid/svc:2')).version;
+    await new Promise((r) => setTimeout(r, 100));
+    fake.change(definition('registry.invalid/svc:3'));
+    await new Promise((r) => setTimeout(r, 100));
+    const record = (image: string, appVersion: string, gate: boolean): ReleaseRecord => ({
+      schemaVersion: 1,
+      kind: 'release',
+      outcome: 'healthy',
+      service: 'svc',
+      appId: APP_ID,
+      target: 'marathon',
+      image: { repository: 'registry.invalid/svc', tag: image.split(':')[1]!, ref: image },
+      startedAt: new Date().toISOString(),
+      steps: [],
+      marathon: { url: fake.url, appVersion, ...(gate ? { healthGate: 'tasks' as const } : {}) },
+    });
+    // v2 was "healthy" by the old gate (app-wide counts): not trusted.
+    const log = [record('registry.invalid/svc:1', v1, true), record('registry.invalid/svc:2', v2, false)];
+    const stream = new PassThrough();
+    stream.resume();
+    const done = await rollbackMarathon({ config: config(fake.url), auth: { kind: 'basic', user: USER, password: PASSWORD }, log, deadlineMs: 5000, force: false, progress: new Progress({ stream, interactive: false }) });
+    expect(done.version).toBe(v1);
+    expect(fake.putBodies.at(-1)).toEqual({ id: APP_ID, version: v1 });
+    expect(serving(fake)).toEqual(['registry.invalid/svc:1', 'registry.invalid/svc:1']);
   });
 });
