@@ -55,13 +55,6 @@ export function lockfileFor(name: string, version: string): Lockfile {
   return { ...source, name, version, packages: { ...source.packages, '': { ...root, name, version } } };
 }
 
-export function pinnedVersion(name: string): string {
-  const { dependencies, devDependencies } = versionTable();
-  const version = dependencies[name] ?? devDependencies[name];
-  if (!version) throw new Error(`no pinned version for ${name} in versions/service/package.json`);
-  return version;
-}
-
 /** Node.js major the generated image runs (the current LTS line). */
 export const NODE_LTS_MAJOR: number = versionTable().shovel.nodeMajor;
 /** npm major of the base image that CI builds (the Dockerfile's default image brings its own). */

@@ -5,15 +5,16 @@
  * rename into place -> optional first release -> report.
  */
 import path from 'node:path';
-import { EXIT, isShovelError, type ExitCode } from '../errors.js';
+import { EXIT, isShovelError, UsageError, type ExitCode } from '../errors.js';
 import { readAnswersFile } from '../inputs/answers-file.js';
 import { createHelp, parseCreateArgs, type CreateOptions } from '../inputs/options.js';
 import { validateGiven, withDefaults, type RawInputs } from '../inputs/resolve.js';
 import type { Answers } from '../inputs/schema.js';
-import { serviceName } from '../inputs/rules.js';
+import { serviceName, suggestServiceName } from '../inputs/rules.js';
 import { selfPackage } from '../util/self.js';
 import { Progress } from '../ui/progress.js';
 import { colors } from '../ui/colors.js';
+import { canPrompt } from '../ui/terminal.js';
 import { runCli } from './run-cli.js';
 import { plan, printPlan, type Plan } from '../scaffold/plan.js';
 import { assertWritable, inspectTarget, removeStaleTemporaries, temporaryBeside } from '../scaffold/target.js';
@@ -31,18 +32,32 @@ export interface CreateReport {
   timings?: { totalMs: number };
   notes?: string[];
   release?: unknown;
+  /** The repository was created and is in place, but `--release` failed. */
+  releaseFailed?: boolean;
   error?: { code: string; message: string };
 }
 
 function isInteractive(options: CreateOptions): boolean {
-  return Boolean(process.stdin.isTTY) && process.env.CI !== 'true' && !options.yes && !options.json;
+  return canPrompt() && !options.yes && !options.json;
 }
 
-/** The name defaults to the target directory's name when that is a valid name. */
-function nameFromDirectory(directory: string | undefined): string | undefined {
+/**
+ * The name defaults to the target directory's name. A directory name that is not a valid
+ * service name is explained with a valid one to pass instead (in a terminal, that one is the
+ * prompt's default).
+ */
+function nameFromDirectory(directory: string | undefined, interactive: boolean): string | undefined {
   if (!directory) return undefined;
   const base = path.basename(path.resolve(directory));
-  return serviceName(base) === undefined ? base : undefined;
+  const broken = serviceName(base);
+  if (broken === undefined) return base;
+  const suggestion = suggestServiceName(base);
+  if (interactive) return undefined;
+  throw new UsageError('SHOVEL_ERR_INPUT_INVALID', `the directory name ${JSON.stringify(base)} is not a valid service name: it must ${broken}`, {
+    hint: suggestion
+      ? `pass --name ${suggestion} (the directory can keep its name), or name the directory ${suggestion}`
+      : 'pass --name NAME: lowercase letters, digits and hyphens, starting with a letter',
+  });
 }
 
 async function resolveAnswers(
@@ -54,7 +69,7 @@ async function resolveAnswers(
   const fromFile: RawInputs = options.answersFile ? await readAnswersFile(options.answersFile) : {};
   const raw: RawInputs = { ...fromFile, ...options.flags };
   if (raw.name === undefined) {
-    const fromDir = nameFromDirectory(options.directory);
+    const fromDir = nameFromDirectory(options.directory, interactive);
     if (fromDir) raw.name = fromDir;
   }
   const given = validateGiven(raw);
@@ -113,22 +128,33 @@ export async function create(argv: string[], signal: AbortSignal): Promise<ExitC
       plan: thePlan,
       target,
       workDir: temporaryBeside(targetDir),
-      interactive,
       progress,
       signal,
     });
     for (const note of built.notes) progress.warn(note);
     report.notes = [...(report.notes ?? []), ...built.notes];
 
+    const rel = path.relative(process.cwd(), targetDir) || '.';
     if (options.release) {
       const { release } = await import('../release/index.js');
       // The release shows its own named steps (build, push, deploy, wait).
       progress.info('First release:');
-      report.release = await release({ cwd: targetDir, signal, progress, json: false });
+      try {
+        report.release = await release({ cwd: targetDir, signal, progress, json: false });
+      } catch (error) {
+        // The repository is complete and in place: only the release has to be done again.
+        report.outcome = 'created';
+        report.releaseFailed = true;
+        const bin = path.join(selfPackage().root, 'bin', 'shovel.js');
+        progress.warn(
+          `${answers.name} was created in ${rel}, but its first release failed (below). ` +
+            `Retry the release alone: cd ${rel} && shovel release (shovel is this package's other bin: node ${bin} release --cwd ${rel}).`,
+        );
+        throw error;
+      }
     }
     report.outcome = 'created';
     const c = colors(process.stderr);
-    const rel = path.relative(process.cwd(), targetDir) || '.';
     progress.info(`\n${c.green('✔')} Created ${c.bold(answers.name)} in ${rel}\n`);
     const self = selfPackage();
     progress.info(
@@ -139,6 +165,7 @@ export async function create(argv: string[], signal: AbortSignal): Promise<ExitC
   } catch (error) {
     if (isShovelError(error)) report.error = { code: error.code, message: error.message };
     else report.error = { code: 'SHOVEL_ERR_UNEXPECTED', message: String((error as Error)?.message ?? error) };
+    if (report.releaseFailed) report.outcome = 'created';
     finish(EXIT.failed);
     throw error;
   }

@@ -5,12 +5,6 @@
 import { EXIT, InterruptedError, isShovelError, ShovelError, StepError, type ExitCode } from '../errors.js';
 import { colors } from '../ui/colors.js';
 
-export interface CliContext {
-  /** Human output: stderr, so stdout stays machine-readable for --json. */
-  stderr: NodeJS.WritableStream;
-  stdout: NodeJS.WritableStream;
-}
-
 function tail(text: string, lines = 20): string {
   return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
@@ -48,8 +42,10 @@ export async function runCli(main: (signal: AbortSignal) => Promise<ExitCode | v
     if (interrupts > 1) process.exit(EXIT.interrupted);
     controller.abort(new InterruptedError(`Interrupted by ${sig}.`));
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // Named here, not taken from the listener's argument: a signal emitted by a library
+  // (`process.emit('SIGINT')`, as prompt libraries do on Ctrl-C) arrives without its name.
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
   // The event loop ran dry while `main` was still pending: some awaited work can never finish
   // (e.g. a request lost without any timer left to end it). Node would exit 0 here, which for
   // `shovel release` means "healthy": report it and fail instead.

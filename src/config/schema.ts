@@ -13,7 +13,15 @@ function rule(check: rules.Rule<string>) {
   };
 }
 
-const port = z.number().int().min(1024).max(65535);
+/** A number in one of the shared ranges (src/inputs/rules.ts), with the same rule text. */
+function ranged(name: rules.RangeName) {
+  const r = rules.RANGES[name];
+  const message = `must ${rules.rangeRule(name)}`;
+  const base = r.integer ? z.number().int({ message }) : z.number();
+  return base.min(r.min, { message }).max(r.max, { message });
+}
+
+const port = ranged('port');
 const path = z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/, 'must be an absolute URL path such as /health/live');
 
 export const shovelConfigSchema = z
@@ -39,9 +47,9 @@ export const shovelConfigSchema = z
       .strict(),
     resources: z
       .object({
-        cpus: z.number().min(0.01).max(64),
-        memory: z.number().int().min(32).max(262144),
-        instances: z.number().int().min(0).max(1000),
+        cpus: ranged('cpus'),
+        memory: ranged('memory'),
+        instances: ranged('instances'),
       })
       .strict(),
     ports: z

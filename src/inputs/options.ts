@@ -4,6 +4,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../errors.js';
+import { closest, helpRows, wrap } from '../ui/suggest.js';
 import { INPUTS, type InputKey } from './schema.js';
 
 interface ControlFlag {
@@ -54,8 +55,36 @@ function parseConfig(): ParseArgsConfig {
   return { options, allowPositionals: true, allowNegative: true, strict: true } as ParseArgsConfig;
 }
 
+/** Every flag create-shovel knows, as typed (`--name`, `--no-git`, `-y`). */
+function knownFlags(): string[] {
+  const names: string[] = INPUTS.map((i) => `--${i.flag}`);
+  for (const c of CONTROL_FLAGS as readonly ControlFlag[]) {
+    names.push(c.default === true ? `--no-${c.flag}` : `--${c.flag}`);
+    if (c.short) names.push(`-${c.short}`);
+  }
+  return names;
+}
+
+/** An unknown flag, named with the closest known one; undefined when every flag is known. */
+function unknownFlag(argv: string[]): UsageError | undefined {
+  const known = new Set(knownFlags().map((f) => f.replace(/^-+(no-)?/, '')));
+  const { tokens } = parseArgs({ ...parseConfig(), args: argv, strict: false, tokens: true });
+  for (const token of tokens ?? []) {
+    if (token.kind !== 'option') continue;
+    const name = token.name.replace(/^no-/, '');
+    if (known.has(name)) continue;
+    const suggestion = closest(token.rawName.split('=')[0]!, knownFlags());
+    return new UsageError('SHOVEL_ERR_USAGE', `unknown flag ${token.rawName.split('=')[0]}${suggestion ? `: did you mean ${suggestion}?` : ''}`, {
+      hint: 'run create-shovel --help for every flag',
+    });
+  }
+  return undefined;
+}
+
 export function parseCreateArgs(argv: string[]): CreateOptions {
   let parsed: ReturnType<typeof parseArgs>;
+  const unknown = unknownFlag(argv);
+  if (unknown) throw unknown;
   try {
     parsed = parseArgs({ ...parseConfig(), args: argv });
   } catch (error) {
@@ -97,7 +126,7 @@ function describeDefault(value: unknown): string {
   return ` (default: ${String(value)})`;
 }
 
-export function createHelp(version: string): string {
+export function createHelp(version: string, columns?: number): string {
   const rows: [string, string][] = [];
   for (const input of INPUTS) {
     const value = input.type === 'string' ? 'TEXT' : input.type === 'integer' ? 'N' : 'NUM';
@@ -114,23 +143,24 @@ export function createHelp(version: string): string {
     const name = c.default === true ? `--no-${c.flag}` : `${short}--${c.flag}${c.value ? ` ${c.value}` : ''}`;
     return [name, c.help];
   });
-  const width = Math.max(...[...rows, ...controls].map(([k]) => k.length)) + 2;
-  const fmt = ([k, v]: [string, string]) => `  ${k.padEnd(width)}${v}`;
+  // One table for both sections, so their second columns line up.
+  const width = columns ?? (process.stdout.columns || 80);
+  const all = helpRows([...rows, ...controls], width);
+  const split = all.findIndex((line) => line.startsWith(`  ${controls[0]![0]}`));
   return [
-    `create-shovel ${version}: generate a Fastify service ready to release to Marathon`,
+    ...wrap(`create-shovel ${version}: generate a Fastify service ready to release to Marathon`, width),
     '',
     'Usage: npm create shovel@latest [directory] -- [options]',
     '       create-shovel [directory] [options]',
     '',
     'Inputs (prompted for in a terminal when not given):',
-    ...rows.map(fmt),
+    ...all.slice(0, split),
     '',
     'Options:',
-    ...controls.map(fmt),
+    ...all.slice(split),
     '',
-    'Without a terminal, or with CI=true, create-shovel never prompts: a required input that',
-    'is missing is an error (exit 2) that lists every missing flag.',
+    ...wrap('Without a terminal, or with CI=true, create-shovel never prompts: a required input that is missing is an error (exit 2) that lists every missing flag.', width),
     '',
-    'Exit codes: 0 done, 1 a step failed, 2 bad usage or input, 130 interrupted.',
+    ...wrap('Exit codes: 0 done, 1 a step failed, 2 bad usage or input, 130 interrupted.', width),
   ].join('\n');
 }

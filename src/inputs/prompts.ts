@@ -3,7 +3,7 @@
  * its default shown and the same validation as flags.
  */
 import { INPUTS, defaultFor, type Answers } from './schema.js';
-import { check, coerce } from './resolve.js';
+import { parseInput } from './resolve.js';
 
 export interface Question {
   type: 'input';
@@ -11,7 +11,6 @@ export interface Question {
   message: string;
   default?: (answers: Partial<Answers>) => string | undefined;
   validate: (raw: string, answers?: Partial<Answers>) => true | string;
-  filter: (raw: string) => string | number;
 }
 
 export function questionsFor(given: Partial<Answers>): Question[] {
@@ -23,15 +22,12 @@ export function questionsFor(given: Partial<Answers>): Question[] {
       const d = defaultFor(input, { ...given, ...answers });
       return d === undefined || d === '' ? undefined : String(d);
     },
-    // Inquirer runs filter before validate; keep filter total and let validate explain.
-    filter: (raw) => {
-      const { value } = coerce(input, raw);
-      return value ?? raw;
-    },
+    // No `filter`: answers stay text (validateGiven coerces them after the prompts). Inquirer
+    // puts a rejected answer back on the line as its filtered value, and a number there leaves
+    // the cursor at NaN, so Backspace stops erasing.
     validate: (raw) => {
-      const { value, problem } = coerce(input, raw);
-      const message = problem ?? check(input, value!);
-      return message ? `${input.message} ${message.replace(/^.*? must /, 'must ')}` : true;
+      const parsed = parseInput(input, raw);
+      return 'rule' in parsed ? `${input.message} must ${parsed.rule}` : true;
     },
   }));
 }

@@ -10,36 +10,37 @@ export type RawInputs = Partial<Record<InputKey, unknown>>;
 
 export interface Problem {
   input: InputSpec;
-  message: string;
+  /** The value as given (before coercion). */
+  value: unknown;
+  /** The rule it breaks, phrased after "must". */
+  rule: string;
 }
 
 function show(value: unknown): string {
   return JSON.stringify(value) ?? String(value);
 }
 
-/** Coerce one raw value (a flag string, a YAML number ...) to the input's type. */
-export function coerce(input: InputSpec, raw: unknown): { value?: string | number; problem?: string } {
+/**
+ * Coerce one raw value (a flag string, a YAML number, a prompt answer) to the input's type
+ * and check it: the value, or the rule it breaks (phrased after "must").
+ */
+export function parseInput(input: InputSpec, raw: unknown): { value: string | number } | { rule: string; value?: string | number } {
+  let value: string | number;
   if (input.type === 'string') {
-    if (typeof raw === 'string') return { value: raw };
-    if (typeof raw === 'number' && input.key !== 'description') return { value: String(raw) };
-    return { problem: `${show(raw)} must be text` };
+    if (typeof raw === 'string') value = raw;
+    else if (typeof raw === 'number' && input.key !== 'description') value = String(raw);
+    else return { rule: 'be text' };
+  } else {
+    const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : undefined;
+    value = text !== undefined && /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
+    if (Number.isNaN(value)) return { rule: input.type === 'integer' ? 'be a whole number' : 'be a number' };
   }
-  const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : undefined;
-  const value = text !== undefined && /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
-  if (Number.isNaN(value)) {
-    return { problem: `${show(raw)} must be ${input.type === 'integer' ? 'a whole number' : 'a number'}` };
-  }
-  return { value };
-}
-
-/** Validate one coerced value; undefined when fine. */
-export function check(input: InputSpec, value: string | number): string | undefined {
   const broken = (input.validate as (v: string | number) => string | undefined)(value);
-  return broken ? `${show(value)} must ${broken}` : undefined;
+  return broken ? { rule: broken, value } : { value };
 }
 
 export function describeProblem(p: Problem): string {
-  return `--${p.input.flag}: ${p.message}`;
+  return `--${p.input.flag}: ${show(p.value)} must ${p.rule}`;
 }
 
 /**
@@ -51,10 +52,10 @@ export function validateGiven(raw: RawInputs): Partial<Answers> {
   const problems: Problem[] = [];
   for (const input of INPUTS) {
     if (!(input.key in raw) || raw[input.key] === undefined) continue;
-    const { value, problem } = coerce(input, raw[input.key]);
-    const message = problem ?? check(input, value!);
-    if (message) problems.push({ input, message });
-    else out[input.key] = value!;
+    const parsed = parseInput(input, raw[input.key]);
+    // The problem shows the value as understood (80, not "80") when it got that far.
+    if ('rule' in parsed) problems.push({ input, value: parsed.value ?? raw[input.key], rule: parsed.rule });
+    else out[input.key] = parsed.value;
   }
   if (problems.length > 0) throwProblems(problems);
   return out as Partial<Answers>;
@@ -92,6 +93,3 @@ export function withDefaults(given: Partial<Answers>): Answers {
   return validateGiven(answers as RawInputs) as Answers;
 }
 
-export function missingRequired(given: Partial<Answers>): InputSpec[] {
-  return INPUTS.filter((i) => given[i.key] === undefined && defaultFor(i, given) === undefined);
-}

@@ -1,6 +1,8 @@
 /**
- * Validation rules shared by the input schema and the release config. Each returns undefined
- * when the value is fine, or the rule it breaks, phrased so it reads after "must".
+ * The one home of every validation rule and range: the inputs of create-shovel (flags,
+ * prompts, answers file) and shovel.yml (src/config/schema.ts) are checked with these, and the
+ * Marathon app-id rule here is the one the renderer's pre-flight check uses. Each rule returns
+ * undefined when the value is fine, or the rule it breaks, phrased so it reads after "must".
  */
 import { builtinModules } from 'node:module';
 
@@ -8,7 +10,48 @@ export type Rule<T> = (value: T) => string | undefined;
 
 const RESERVED_NAMES = new Set(['node_modules', 'favicon.ico', ...builtinModules]);
 /** Marathon 1.8+ refuses app ids whose last segment ends with these words. */
-const MARATHON_RESERVED_SUFFIXES = ['restart', 'tasks', 'versions'];
+export const MARATHON_RESERVED_SUFFIXES = ['restart', 'tasks', 'versions'] as const;
+/** One segment of a Marathon app id or group path: lowercase letters, digits, `-` and `.`. */
+export const MARATHON_ID_SEGMENT = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
+
+/** Numeric ranges, shared by the inputs and shovel.yml. */
+export const RANGES = {
+  /** Container ports: >= 1024 because the service runs as a non-root user. */
+  port: { min: 1024, max: 65535, integer: true },
+  cpus: { min: 0.01, max: 64, integer: false },
+  /** MiB. */
+  memory: { min: 32, max: 262144, integer: true },
+  /** At least one: a release is proven healthy by its tasks, and zero tasks prove nothing. */
+  instances: { min: 1, max: 1000, integer: true },
+} as const;
+
+export type RangeName = keyof typeof RANGES;
+
+/** The rule of a range, phrased after "must". */
+export function rangeRule(name: RangeName): string {
+  const r = RANGES[name];
+  return `be ${r.integer ? 'a whole number' : 'a number'} from ${r.min} to ${r.max}`;
+}
+
+export function inRange(name: RangeName): Rule<number> {
+  const r = RANGES[name];
+  return (value) =>
+    Number.isFinite(value) && (!r.integer || Number.isInteger(value)) && value >= r.min && value <= r.max ? undefined : rangeRule(name);
+}
+
+/** The Marathon app-id rule for one segment (group segments and the app's own id). */
+export function marathonIdSegment(segment: string): string | undefined {
+  if (!MARATHON_ID_SEGMENT.test(segment)) {
+    return 'use segments of lowercase letters, digits, hyphens and dots that start and end with a letter or digit (Marathon app-id rules)';
+  }
+  return undefined;
+}
+
+/** Marathon 1.8+: the last segment of an app id may not end in a reserved word. */
+export function marathonIdSuffix(lastSegment: string): string | undefined {
+  const suffix = MARATHON_RESERVED_SUFFIXES.find((s) => lastSegment.endsWith(s));
+  return suffix ? `not end in "${suffix}" (Marathon 1.8+ reserves it in app ids)` : undefined;
+}
 
 /** Printable text: no C0/C1 control characters except the ones a multi-line text needs. */
 export function hasControlChars(value: string, allowNewlines: boolean): boolean {
@@ -31,10 +74,27 @@ export const serviceName: Rule<string> = (value) => {
   if (!/^[a-z]/.test(value)) return 'start with a lowercase letter';
   if (value.endsWith('-')) return 'not end with a hyphen';
   if (RESERVED_NAMES.has(value)) return `not be a reserved npm name (${value} is a Node.js core module or reserved)`;
-  const suffix = MARATHON_RESERVED_SUFFIXES.find((s) => value.endsWith(s));
-  if (suffix) return `not end in "${suffix}" (Marathon 1.8+ reserves it in app ids)`;
-  return undefined;
+  return marathonIdSegment(value) ?? marathonIdSuffix(value);
 };
+
+/**
+ * A valid service name close to `text` (a directory name such as `MyService` or `orders_api`),
+ * or undefined when nothing sensible comes of it.
+ */
+export function suggestServiceName(text: string): string | undefined {
+  let name = text
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  if (name === '') return undefined;
+  if (!/^[a-z]/.test(name)) name = `svc-${name}`;
+  name = name.slice(0, 63).replace(/-+$/, '');
+  if (serviceName(name) !== undefined) name = `${name.slice(0, 59).replace(/-+$/, '')}-svc`;
+  return serviceName(name) === undefined ? name : undefined;
+}
 
 export function singleLineText(max: number): Rule<string> {
   return (value) => {
@@ -52,16 +112,6 @@ export function multiLineText(max: number): Rule<string> {
     if (hasControlChars(value, true)) return 'contain no control characters other than newlines and tabs';
     return undefined;
   };
-}
-
-export function integerBetween(min: number, max: number): Rule<number> {
-  return (value) =>
-    Number.isInteger(value) && value >= min && value <= max ? undefined : `be a whole number from ${min} to ${max}`;
-}
-
-export function numberBetween(min: number, max: number): Rule<number> {
-  return (value) =>
-    Number.isFinite(value) && value >= min && value <= max ? undefined : `be a number from ${min} to ${max}`;
 }
 
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -113,14 +163,12 @@ export const httpUrl: Rule<string> = (value) => {
   return undefined;
 };
 
-const MARATHON_SEGMENT = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
-
 export const marathonGroup: Rule<string> = (value) => {
   if (value === '/') return undefined;
   if (!value.startsWith('/') || value.endsWith('/')) return 'be / or an absolute path such as /payments';
-  const segments = value.slice(1).split('/');
-  if (!segments.every((s) => MARATHON_SEGMENT.test(s))) {
-    return 'use segments of lowercase letters, digits, hyphens and dots (Marathon app-id rules)';
+  for (const segment of value.slice(1).split('/')) {
+    const broken = marathonIdSegment(segment);
+    if (broken) return broken;
   }
   return undefined;
 };

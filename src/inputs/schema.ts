@@ -33,11 +33,6 @@ interface BaseInput<K extends InputKey> {
   help: string;
   /** A value to accept with --yes or Enter; a function sees earlier answers. */
   default?: Answers[K] | ((answers: Partial<Answers>) => Answers[K]);
-  /** Free text (escaped per file type); restricted values are validated to a safe charset. */
-  freeText?: boolean;
-  /** May be left empty (optional feature). */
-  optional?: boolean;
-  /** The prompt uses an editor-like multi-line input? No: inquirer input, \n typed as "\n". */
   validate: rules.Rule<Answers[K]>;
 }
 
@@ -68,7 +63,6 @@ export const INPUTS: readonly InputSpec[] = [
     message: 'Description',
     help: 'what the service does, one sentence or a few lines',
     default: (a) => `The ${a.name ?? 'new'} service.`,
-    freeText: true,
     validate: rules.multiLineText(500),
   },
   {
@@ -78,7 +72,6 @@ export const INPUTS: readonly InputSpec[] = [
     message: 'Owning team',
     help: 'team that owns and is paged for the service',
     default: 'platform',
-    freeText: true,
     validate: rules.singleLineText(64),
   },
   {
@@ -88,7 +81,7 @@ export const INPUTS: readonly InputSpec[] = [
     message: 'HTTP port',
     help: 'port the service listens on inside its container',
     default: 8080,
-    validate: rules.integerBetween(1024, 65535),
+    validate: rules.inRange('port'),
   },
   {
     key: 'publicHost',
@@ -97,7 +90,6 @@ export const INPUTS: readonly InputSpec[] = [
     message: 'Public URL host (empty for none)',
     help: 'host name the service is reachable at through marathon-lb, e.g. orders.example.com',
     default: '',
-    optional: true,
     validate: rules.hostName,
   },
   {
@@ -107,7 +99,7 @@ export const INPUTS: readonly InputSpec[] = [
     message: 'CPUs per instance',
     help: 'CPU shares per instance (Marathon cpus)',
     default: 0.25,
-    validate: rules.numberBetween(0.01, 64),
+    validate: rules.inRange('cpus'),
   },
   {
     key: 'memory',
@@ -116,7 +108,7 @@ export const INPUTS: readonly InputSpec[] = [
     message: 'Memory per instance (MiB)',
     help: 'memory limit per instance in MiB (Marathon mem)',
     default: 256,
-    validate: rules.integerBetween(32, 262144),
+    validate: rules.inRange('memory'),
   },
   {
     key: 'instances',
@@ -125,7 +117,7 @@ export const INPUTS: readonly InputSpec[] = [
     message: 'Instances',
     help: 'number of instances to run',
     default: 2,
-    validate: rules.integerBetween(1, 1000),
+    validate: rules.inRange('instances'),
   },
   {
     key: 'imageRepository',
@@ -143,7 +135,6 @@ export const INPUTS: readonly InputSpec[] = [
     message: 'Marathon URL (empty to release to the local Docker engine)',
     help: 'Marathon base URL; credentials come from MARATHON_USER/MARATHON_PASSWORD or MARATHON_TOKEN',
     default: '',
-    optional: true,
     validate: rules.httpUrl,
   },
   {
@@ -165,12 +156,6 @@ export const INPUTS: readonly InputSpec[] = [
     validate: rules.baseImage,
   },
 ];
-
-export function inputByKey<K extends InputKey>(key: K): InputSpec {
-  const spec = INPUTS.find((i) => i.key === key);
-  if (!spec) throw new Error(`unknown input ${key}`);
-  return spec;
-}
 
 export function defaultFor(spec: InputSpec, answers: Partial<Answers>): string | number | undefined {
   const d = spec.default;

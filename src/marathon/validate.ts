@@ -6,10 +6,9 @@
  */
 import { UsageError } from '../errors.js';
 import { isRecord } from './errors.js';
+import { marathonIdSegment, marathonIdSuffix } from '../inputs/rules.js';
 import type { MarathonDialect } from './types.js';
 
-const SEGMENT = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
-const RESERVED_ID_SUFFIXES = ['restart', 'tasks', 'versions'];
 const MESOS_PROTOCOLS = new Set(['MESOS_HTTP', 'MESOS_HTTPS', 'MESOS_TCP']);
 const ONE_X_ONLY = ['networks', 'readinessChecks', 'taskKillGracePeriodSeconds', 'portDefinitions', 'secrets'];
 
@@ -23,12 +22,8 @@ export function appDefinitionProblems(definition: Record<string, unknown>, diale
     add('/id', 'is required');
   } else {
     const segments = id.replace(/^\//, '').split('/');
-    if (!segments.every((s) => SEGMENT.test(s))) {
-      add('/id', 'must be path segments of lowercase letters, digits, "-" and "." that start and end with a letter or digit');
-    }
-    const last = segments.at(-1) ?? '';
-    const suffix = RESERVED_ID_SUFFIXES.find((s) => last.endsWith(s));
-    if (suffix) add('/id', `must not end in "${suffix}" (reserved by Marathon 1.8+)`);
+    const broken = segments.map(marathonIdSegment).find(Boolean) ?? marathonIdSuffix(segments.at(-1) ?? '');
+    if (broken) add('/id', `must ${broken}`);
   }
 
   // A rollback body is {id, version}; anything else beside `version` is refused by 1.x.

@@ -15,8 +15,6 @@ export interface BuildOptions {
   target: Target;
   /** A path beside the target; created here, removed whatever happens. */
   workDir: string;
-  /** In a terminal the generator runs through node-plop itself. */
-  interactive: boolean;
   progress: Progress;
   signal: AbortSignal;
 }
@@ -26,8 +24,8 @@ export async function buildService(options: BuildOptions): Promise<{ notes: stri
   const notes: string[] = [];
   try {
     await progress.step(`Generate ${plan.files.length} files`, async () => {
-      const runner = await import('./run-generator.js');
-      await (options.interactive ? runner.runActionsWithPlop : runner.runActions)(plan.answers, workDir);
+      const { runActions } = await import('./run-generator.js');
+      await runActions(plan.answers, workDir);
     });
     signal.throwIfAborted();
     // Install before the first commit: the service's tests and build are known to work with

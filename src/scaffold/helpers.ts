@@ -5,7 +5,6 @@
 import type Handlebars from 'handlebars';
 import type { HelperOptions } from 'handlebars';
 import * as escape from './escape.js';
-import { pinnedVersion } from '../versions.js';
 
 type HelperFn = (...args: unknown[]) => string;
 
@@ -29,8 +28,6 @@ export const VALUE_HELPERS: Record<string, HelperFn> = {
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`{{num}} needs a finite number, got ${String(v)}`);
     return String(v);
   },
-  /** A pinned dependency version from src/versions.ts, as a JSON string. */
-  version: (name) => escape.jsonLiteral(pinnedVersion(String(name))),
   eq: ((a: unknown, b: unknown) => a === b) as unknown as HelperFn,
 };
 

@@ -6,7 +6,8 @@ import path from 'node:path';
 import type { Answers } from '../inputs/schema.js';
 import type { RenderedFile } from './render.js';
 import { serviceFiles } from './files.js';
-import { insideWorkTree, INITIAL_COMMIT_MESSAGE } from './git.js';
+import { GIT_COMMANDS, insideWorkTree } from './git.js';
+import { formatCommand } from '../util/exec.js';
 import { detectPackageManager, INSTALL_COMMAND, installNote } from './install.js';
 import type { Target } from './target.js';
 import { colors } from '../ui/colors.js';
@@ -15,7 +16,6 @@ export interface PlanOptions {
   git: boolean;
   install: boolean;
   release: boolean;
-  force: boolean;
 }
 
 export interface PlannedCommand {
@@ -56,12 +56,10 @@ export async function plan(answers: Answers, target: Target, options: PlanOption
   // Same order as build.ts: the lockfile the install writes goes into the first commit.
   if (options.install) {
     const [file, args] = INSTALL_COMMAND;
-    commands.push({ step: 'install', command: [file, ...args].join(' ') });
+    commands.push({ step: 'install', command: formatCommand(file, args) });
   }
   if (git) {
-    commands.push({ step: 'git', command: 'git init --initial-branch=main' });
-    commands.push({ step: 'git', command: 'git add --all' });
-    commands.push({ step: 'git', command: `git commit -m "${INITIAL_COMMIT_MESSAGE}"` });
+    for (const [file, args] of GIT_COMMANDS) commands.push({ step: 'git', command: formatCommand(file, args) });
   }
   if (options.release) commands.push({ step: 'release', command: 'shovel release' });
   return { answers, targetDir: target.dir, files, git, install: options.install, release: options.release, commands, notes };

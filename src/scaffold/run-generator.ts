@@ -1,9 +1,10 @@
 /**
- * Runs the `service` generator (generators/service.ts). In a terminal node-plop asks the
- * prompts and runs the actions; without one, the same actions run directly so that plop and
- * inquirer are never loaded.
+ * Runs the `service` generator (generators/service.ts): in a terminal node-plop asks its
+ * prompts; its actions always run through one executor (./actions.ts), so plop and inquirer
+ * are loaded only to ask.
  */
-import { ACTION_TYPES, SERVICE_GENERATOR, serviceGenerator } from '../../generators/service.js';
+import { SERVICE_GENERATOR, serviceGenerator } from '../../generators/service.js';
+import { ACTION_TYPES } from './actions.js';
 import { InterruptedError, StepError } from '../errors.js';
 import type { Answers } from '../inputs/schema.js';
 
@@ -46,44 +47,17 @@ export async function promptForMissing(
   }
 }
 
-/** Write the service into `destBasePath` by running the generator's actions. */
+/** Write the service into `destBasePath` by running the generator's actions, in order. */
 export async function runActions(answers: Answers, destBasePath: string): Promise<void> {
-  const { actions } = serviceGenerator(answers);
-  const plopLike = { getDestBasePath: () => destBasePath };
-  for (const action of actions) {
+  for (const action of serviceGenerator(answers).actions) {
     const fn = ACTION_TYPES[action.type];
     if (!fn) throw new Error(`generator ${SERVICE_GENERATOR}: unknown action type ${action.type}`);
     try {
-      await fn(answers, action, plopLike);
+      await fn(answers, destBasePath);
     } catch (error) {
       throw new StepError('SHOVEL_ERR_GENERATE', 'Generate files', `${action.type} failed: ${(error as Error).message}`, {
         cause: error,
       });
     }
-  }
-}
-
-/** The same actions through node-plop itself (used in a terminal and by tests). */
-export async function runActionsWithPlop(answers: Answers, destBasePath: string): Promise<void> {
-  const plop = await loadPlop(destBasePath);
-  const errors: unknown[] = [];
-  for (const [type, fn] of Object.entries(ACTION_TYPES)) {
-    plop.setActionType(type, (async (data: Answers, config: never, api: { getDestBasePath(): string }) => {
-      try {
-        return await fn(data, config, api);
-      } catch (error) {
-        // node-plop turns errors into strings; keep the real one.
-        errors.push(error);
-        throw error;
-      }
-    }) as never);
-  }
-  plop.setGenerator(SERVICE_GENERATOR, serviceGenerator(answers) as never);
-  const { failures } = await plop.getGenerator(SERVICE_GENERATOR).runActions({ ...answers });
-  if (failures.length > 0) {
-    const first = errors[0] as Error | undefined;
-    throw new StepError('SHOVEL_ERR_GENERATE', 'Generate files', first?.message ?? String(failures[0]?.error), {
-      cause: first,
-    });
   }
 }

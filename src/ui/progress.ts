@@ -3,6 +3,7 @@
  * lines elsewhere (CI logs, pipes). Every step's outcome and duration is recorded for
  * --json reports. Output goes to stderr so stdout stays machine-readable.
  */
+import { canRedraw } from './terminal.js';
 import { colors, type Colors } from './colors.js';
 
 export interface StepRecord {
@@ -34,10 +35,7 @@ export class Progress {
 
   constructor(options: ProgressOptions = {}) {
     this.stream = options.stream ?? process.stderr;
-    const tty = this.stream as NodeJS.WriteStream;
-    // A terminal that reports no width (e.g. a bare pseudo-terminal) cannot be redrawn safely:
-    // spinners compute lines to clear from the width.
-    this.interactive = options.interactive ?? (Boolean(tty.isTTY) && (tty.columns ?? 0) > 0 && process.env.CI !== 'true');
+    this.interactive = options.interactive ?? canRedraw(this.stream);
     this.c = colors(this.stream);
   }
 

@@ -60,7 +60,8 @@ describe('create-shovel with hostile inputs (built bin)', () => {
     await fc.assert(
       fc.asyncProperty(names, async (name) => {
         const cwd = await tempDir();
-        const r = await createShovel(['svc', '--name', name, ...QUIET], { cwd });
+        // `--flag=value`: a value that starts with a dash is taken as a flag otherwise, as with any CLI.
+        const r = await createShovel(['svc', `--name=${name}`, ...QUIET], { cwd });
         if (serviceName(name) === undefined) {
           expect(r.exitCode, r.all).toBe(0);
           const tree = await parseTree(path.join(cwd, 'svc'));
@@ -79,7 +80,7 @@ describe('create-shovel with hostile inputs (built bin)', () => {
     await fc.assert(
       fc.asyncProperty(arg, arg, async (description, team) => {
         const cwd = await tempDir();
-        const r = await createShovel(['svc', '--description', description, '--team', team, ...QUIET], { cwd });
+        const r = await createShovel(['svc', `--description=${description}`, `--team=${team}`, ...QUIET], { cwd });
         const valid = multiLineText(500)(description) === undefined && singleLineText(64)(team) === undefined;
         if (!valid) {
           expect(r.exitCode, r.all).toBe(2);

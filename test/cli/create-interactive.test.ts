@@ -54,8 +54,28 @@ describe.skipIf(missing)(`create-shovel in a terminal${missing ? ` (skipped: ${m
     pty.send('\u0003');
     expect(await pty.exited).toBe(130);
     expect(pty.screen).toContain('nothing was written');
+    expect(pty.screen).not.toContain('undefined');
     expect(pty.screen).not.toMatch(/at .*\.js:\d+/); // no stack trace
     expect(await readdir(cwd)).toEqual([]);
+  });
+
+  it('at a number prompt, Backspace erases a rejected value', async () => {
+    const cwd = await tempDir();
+    pty = new Pty(`node ${CREATE_BIN} --no-install --no-git`, { cwd });
+    await pty.answer('Service name', 'numbers');
+    await pty.answer('Description', '');
+    await pty.answer('Owning team', '');
+    await pty.answer('HTTP port (8080)', '80');
+    await pty.waitFor(/HTTP port must be a whole number from 1024 to 65535/);
+    pty.send('\u007f\u007f'); // two Backspaces erase "80"
+    pty.send('8080\r');
+    await pty.answer('Public URL host', '');
+    for (const prompt of ['CPUs per instance', 'Memory per instance', 'Instances', 'Image registry', 'Marathon URL', 'Marathon group', 'Node base image']) {
+      await pty.answer(prompt, '');
+    }
+    expect(await pty.exited).toBe(0);
+    const { answers } = JSON.parse(await readFile(path.join(cwd, 'numbers/.shovel/answers.json'), 'utf8'));
+    expect(answers.port).toBe(8080);
   });
 
   it('--yes in a terminal never prompts', async () => {

@@ -151,6 +151,46 @@ describe('create-shovel (built bin, no TTY)', () => {
     await expect(readdir(path.join(cwd, 'svc/.git'))).rejects.toThrow(/ENOENT/);
   });
 
+  it('git: skipped inside an existing work tree when the target\'s parent is new too, in the plan and the run', async () => {
+    const cwd = await tempDir();
+    const env = await bareGitEnv();
+    await execa('git', ['init', '-q'], { cwd, env });
+    const dry = await createShovel(['new/dirs/svc', '--yes', '--no-install', '--dry-run'], { cwd, env });
+    expect(dry.exitCode, dry.all).toBe(0);
+    expect(dry.stderr).not.toContain('[git]');
+    const r = await createShovel(['new/dirs/svc', '--yes', '--no-install', '--json'], { cwd, env });
+    expect(r.exitCode, r.all).toBe(0);
+    expect(JSON.parse(r.stdout).notes).toContain('git: skipped (the target is inside an existing git work tree)');
+    await expect(readdir(path.join(cwd, 'new/dirs/svc/.git'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('a directory name that is not a service name is explained, with a valid name to use', async () => {
+    const cwd = await tempDir();
+    const r = await createShovel(['MyService', '--yes', '--no-install', '--no-git'], { cwd });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('the directory name "MyService" is not a valid service name: it must use only lowercase letters');
+    expect(r.stderr).toContain('pass --name my-service');
+    expect(r.stderr).not.toMatch(/missing required input|no terminal/);
+    expect(await readdir(cwd)).toEqual([]);
+    const ok = await createShovel(['MyService', '--name', 'my-service', '--yes', '--no-install', '--no-git'], { cwd });
+    expect(ok.exitCode, ok.all).toBe(0);
+  });
+
+  it('a first release that fails after the repository was created says where it is and how to retry', async () => {
+    const cwd = await tempDir();
+    const r = await createShovel(['svc', '--yes', '--no-install', '--release', '--json'], { cwd, env: { SHOVEL_DOCKER: path.join(cwd, 'no-such-docker') } });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/svc was created in svc, but its first release failed \(below\)\. Retry the release alone: cd svc && shovel release/);
+    expect(JSON.parse(r.stdout)).toMatchObject({ outcome: 'created', releaseFailed: true });
+    expect(await readdir(path.join(cwd, 'svc'))).toContain('shovel.yml');
+  });
+
+  it('an unknown flag gets a "did you mean"', async () => {
+    const r = await createShovel(['svc', '--no-instal'], { cwd: await tempDir() });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('unknown flag --no-instal: did you mean --no-install?');
+  });
+
   it('a failing step exits 1 naming the step and the command, and leaves no target behind', async () => {
     const cwd = await tempDir();
     // A PATH with node and nothing else: npm is missing.

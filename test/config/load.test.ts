@@ -42,7 +42,7 @@ describe('parseConfig', () => {
     expect(problems(text)).toEqual([
       'shovel.yml:2: service.id must use only lowercase letters, digits and hyphens (a DNS label, an npm name and a Marathon app id)',
       'shovel.yml:6: resources.cpus must be a number (got string)',
-      'shovel.yml:10: ports.http must be at least 1024',
+      'shovel.yml:10: ports.http must be a whole number from 1024 to 65535',
     ]);
   });
 
@@ -103,6 +103,62 @@ describe('loadConfig', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'shovel-load-'));
     await writeFile(path.join(dir, 'other.yml'), VALID.replace('memory: 256', 'memory: 1'));
     const error = (await loadConfig(dir, 'other.yml').catch((e: unknown) => e)) as UsageError;
-    expect(error.details).toEqual(['other.yml:7: resources.memory must be at least 32']);
+    expect(error.details).toEqual(['other.yml:7: resources.memory must be a whole number from 32 to 262144']);
+  });
+});
+
+describe('shovel.yml and the create-shovel inputs agree', () => {
+  // [input, shovel.yml key, value, accepted]: one table both must follow.
+  const rows: [string, string, string, boolean][] = [
+    ['instances', 'resources.instances', '0', false],
+    ['instances', 'resources.instances', '1', true],
+    ['instances', 'resources.instances', '1001', false],
+    ['memory', 'resources.memory', '31', false],
+    ['memory', 'resources.memory', '262144', true],
+    ['cpus', 'resources.cpus', '0.001', false],
+    ['cpus', 'resources.cpus', '64', true],
+    ['port', 'ports.http', '1023', false],
+    ['port', 'ports.http', '65535', true],
+    ['name', 'service.id', 'Bad_Name!', false],
+    ['name', 'service.id', 'app-versions', false],
+    ['name', 'service.id', 'orders', true],
+    ['marathon-group', 'service.group', '/Pay', false],
+    ['marathon-group', 'service.group', '/pay.v2/eu', true],
+    ['node-image', 'image.nodeImage', 'node:latest', false],
+    ['node-image', 'image.nodeImage', 'node', false],
+    ['node-image', 'image.nodeImage', 'node:26-bookworm-slim', true],
+  ];
+  const withValue = (key: string, value: string) => {
+    const lines = VALID.split('\n');
+    const [section, field] = key.split('.') as [string, string];
+    const at = lines.findIndex((l) => l === `${section}:`);
+    const existing = lines.findIndex((l, i) => i > at && l.startsWith(`  ${field}:`) && lines.slice(at + 1, i).every((x) => x.startsWith('  ')));
+    const line = `  ${field}: ${JSON.stringify(/^[\d.]+$/.test(value) ? Number(value) : value)}`;
+    if (existing >= 0) lines[existing] = line;
+    else lines.splice(at + 1, 0, line);
+    return lines.join('\n');
+  };
+
+  it.each(rows)('--%s / %s = %s (accepted: %s)', async (flag, key, value, accepted) => {
+    const { validateGiven } = await import('../../src/inputs/resolve.js');
+    const { INPUTS } = await import('../../src/inputs/schema.js');
+    const input = INPUTS.find((i) => i.flag === flag)!;
+    const inputAccepted = (() => {
+      try {
+        validateGiven({ [input.key]: value });
+        return true;
+      } catch {
+        return false;
+      }
+    })();
+    const configAccepted = (() => {
+      try {
+        parseConfig(withValue(key, value));
+        return true;
+      } catch {
+        return false;
+      }
+    })();
+    expect({ inputAccepted, configAccepted }).toEqual({ inputAccepted: accepted, configAccepted: accepted });
   });
 });

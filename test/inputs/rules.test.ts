@@ -58,15 +58,21 @@ describe('singleLineText', () =>
     ['', /not be empty/],
   ]));
 
-describe('integerBetween / numberBetween', () => {
-  table(rules.integerBetween(1024, 65535), [
+describe('inRange', () => {
+  table(rules.inRange('port'), [
     [8080, ok],
     [1023, /from 1024 to 65535/],
     [65536, /from 1024 to 65535/],
     [8080.5, /whole number/],
     [Number.NaN, /whole number/],
   ]);
-  table(rules.numberBetween(0.01, 64), [
+  table(rules.inRange('instances'), [
+    [1, ok],
+    [1000, ok],
+    [0, /from 1 to 1000/],
+    [1001, /from 1 to 1000/],
+  ]);
+  table(rules.inRange('cpus'), [
     [0.25, ok],
     [0, /from 0.01 to 64/],
     [Number.POSITIVE_INFINITY, /from 0.01 to 64/],

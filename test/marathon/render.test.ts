@@ -352,7 +352,7 @@ describe('validateAppDefinition (what the server would refuse beyond the schema)
     ['mixed MESOS_HTTP and HTTP checks', (d) => d.healthChecks.push({ protocol: 'HTTP', portIndex: 0, path: '/' }), '/healthChecks: cannot mix'],
     ['health check on a missing port', (d) => (d.healthChecks[0].portIndex = 2), '/healthChecks/0/portIndex'],
     ['id with uppercase', (d) => (d.id = '/Payments/x'), '/id'],
-    ['id ending in "tasks"', (d) => (d.id = '/payments/tasks'), 'reserved by Marathon 1.8+'],
+    ['id ending in "tasks"', (d) => (d.id = '/payments/tasks'), 'Marathon 1.8+ reserves it in app ids'],
     ['minimumHealthCapacity above 1', (d) => (d.upgradeStrategy.minimumHealthCapacity = 1.5), '/upgradeStrategy/minimumHealthCapacity'],
     ['docker.network beside networks', (d) => (d.container.docker.network = 'BRIDGE'), '/container/docker/network'],
   ])('%s', (_name, mutate, expected) => {
