@@ -2,7 +2,7 @@
  * The one table of `shovel` commands and flags: it drives parseArgs, --help and the checks of
  * flag values, so they cannot disagree.
  */
-export type Command = 'release' | 'render' | 'status' | 'rollback' | 'check';
+export type Command = 'release' | 'render' | 'status' | 'rollback' | 'upgrade' | 'check' | 'fleet';
 
 export interface FlagSpec {
   name: string;
@@ -17,12 +17,12 @@ export interface FlagSpec {
   choices?: readonly string[];
 }
 
-const ALL: readonly Command[] = ['release', 'render', 'status', 'rollback', 'check'];
+const ALL: readonly Command[] = ['release', 'render', 'status', 'rollback', 'upgrade', 'check', 'fleet'];
 const RELEASING: readonly Command[] = ['release', 'render', 'status', 'rollback'];
 
 export const FLAGS: readonly FlagSpec[] = [
   { name: 'config', type: 'string', value: 'PATH', help: 'Release config file', defaultText: 'shovel.yml', commands: RELEASING },
-  { name: 'cwd', type: 'string', value: 'DIR', help: 'Service repository to work in', defaultText: 'current directory', commands: [...RELEASING, 'check'] },
+  { name: 'cwd', type: 'string', value: 'DIR', help: 'Service repository to work in', defaultText: 'current directory', commands: [...RELEASING, 'upgrade', 'check'] },
   {
     name: 'target',
     type: 'string',
@@ -35,16 +35,16 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: 'dry-run',
     type: 'boolean',
-    help: 'Print the plan and the rendered app definition; build, push and deploy nothing',
+    help: 'release: print the plan and the rendered app definition, build, push and deploy nothing; upgrade: print the diff, write nothing',
     defaultText: 'off',
-    commands: ['release'],
+    commands: ['release', 'upgrade'],
   },
   {
     name: 'json',
     type: 'boolean',
     help: 'Print one JSON record on stdout (human output stays on stderr)',
     defaultText: 'off',
-    commands: ['release', 'status', 'rollback', 'check'],
+    commands: ['release', 'status', 'rollback', 'upgrade', 'check', 'fleet'],
   },
   { name: 'allow-dirty', type: 'boolean', help: 'Release uncommitted changes (the tag ends in -dirty.<timestamp>)', defaultText: 'off', commands: ['release'] },
   {
@@ -78,8 +78,9 @@ export const FLAGS: readonly FlagSpec[] = [
     value: 'VERSION',
     help: 'create-shovel version to upgrade to or check against',
     defaultText: 'the newest known: the installed one or one in the package cache',
-    commands: ['check'],
+    commands: ['upgrade', 'check'],
   },
+  { name: 'from', type: 'string', value: 'FILE', help: 'A file listing service directories, one a line (# comments; relative to the file)', commands: ['fleet'] },
   { name: 'help', type: 'boolean', short: 'h', help: 'Show this help', commands: ALL },
   { name: 'version', type: 'boolean', short: 'v', help: 'Show the shovel version', commands: ALL },
 ];
@@ -89,7 +90,9 @@ export const COMMANDS: ReadonlyArray<{ name: Command; args?: string; summary: st
   { name: 'render', summary: 'Print the Marathon app definition (JSON) for the configured Marathon version or --dialect.' },
   { name: 'status', summary: 'Show the serving version, its tasks and their health.' },
   { name: 'rollback', args: '[version]', summary: 'Put the previous (or the given) version back, through the same health gate.' },
+  { name: 'upgrade', summary: 'Take the changes of a newer template version: a three-way merge that keeps your edits. Exit 1 with conflicts (listed).' },
   { name: 'check', summary: 'Exit 1 when the service is behind the newest known template version (or --to), 0 when current.' },
+  { name: 'fleet', args: '<dir>...', summary: 'One table of services: team, template version, versions behind, local edits, last release.' },
 ];
 
 export function helpText(version: string): string {
@@ -118,7 +121,7 @@ export function helpText(version: string): string {
     '  SHOVEL_CACHE_DIR                  where obtained create-shovel versions are kept (default: ~/.cache/shovel)',
     '',
     'Exit codes: 0 released and healthy, 1 a step failed (rolled back), 2 bad flags or config, 130 interrupted.',
-    '  check: 0 current, 1 behind.',
+    '  upgrade: 0 merged cleanly, 1 merged with conflicts (marked inline, listed) or a step failed; check: 0 current, 1 behind.',
     'Records: git tag release/<image tag> (annotated with the JSON record, not pushed) and .shovel/releases.log.',
   ];
   return `${lines.join('\n')}\n`;

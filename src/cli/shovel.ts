@@ -46,7 +46,7 @@ export function parseShovelArgs(argv: readonly string[]): { command?: Command; p
       throw new UsageError('SHOVEL_ERR_USAGE', `--${flag.name} must be one of ${flag.choices.join(', ')} (got "${value}").`);
     }
   }
-  const maxArgs = command === 'rollback' ? 1 : 0;
+  const maxArgs = command === 'rollback' ? 1 : command === 'fleet' ? Number.POSITIVE_INFINITY : 0;
   if (rest.length > maxArgs) throw new UsageError('SHOVEL_ERR_USAGE', `Unexpected argument "${rest[maxArgs]}" for "shovel ${command}".`);
   return { command, positionals: rest, values: parsed.values };
 }
@@ -116,6 +116,20 @@ export async function main(argv: readonly string[], signal: AbortSignal): Promis
         ...(deadlineSeconds ? { deadlineSeconds } : {}),
       });
       return EXIT.ok;
+    case 'upgrade': {
+      const { upgrade } = await import('../upgrade/upgrade.js');
+      const { formatUpgrade } = await import('../upgrade/format.js');
+      const result = await upgrade({ cwd, dryRun: Boolean(values['dry-run']), signal, ...(str(values.to) ? { to: str(values.to)! } : {}) });
+      process.stdout.write(json ? `${JSON.stringify(result)}\n` : formatUpgrade(result));
+      return result.outcome === 'conflicts' ? EXIT.failed : EXIT.ok;
+    }
+    case 'fleet': {
+      const { fleet } = await import('../upgrade/fleet.js');
+      const { formatFleet } = await import('../upgrade/fleet-format.js');
+      const report = await fleet({ dirs: positionals, ...(str(values.from) ? { listFile: str(values.from)! } : {}), signal });
+      process.stdout.write(json ? `${JSON.stringify(report)}\n` : formatFleet(report));
+      return EXIT.ok;
+    }
     case 'check': {
       const { checkService, formatCheck } = await import('../upgrade/check.js');
       const result = await checkService({ cwd, ...(str(values.to) ? { to: str(values.to)! } : {}) });
