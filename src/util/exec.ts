@@ -62,17 +62,14 @@ export async function run(file: string, args: readonly string[], options: RunOpt
     ...(options.signal ? { cancelSignal: options.signal } : {}),
     ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
   });
-  if (options.onLine) {
-    const onLine = options.onLine;
-    let buffered = '';
-    subprocess.all?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      const lines = buffered.split(/\r?\n/);
-      buffered = lines.pop() ?? '';
-      for (const line of lines) if (line.trim()) onLine(redact(line, options.secrets));
-    });
-  }
+  // execa splits the interleaved output into lines (and still buffers it for the result).
+  const lines = options.onLine
+    ? (async (onLine: (line: string) => void) => {
+        for await (const line of subprocess.iterable({ from: 'all' })) if (line.trim()) onLine(redact(line, options.secrets));
+      })(options.onLine).catch(() => undefined)
+    : undefined;
   const result = await subprocess;
+  await lines;
   if (options.signal?.aborted) {
     throw options.signal.reason instanceof Error ? options.signal.reason : new InterruptedError();
   }
