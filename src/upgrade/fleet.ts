@@ -34,6 +34,8 @@ export interface FleetRow {
   behind?: string[];
   /** null: the recorded version could not be obtained to compare against. */
   localEdits?: LocalEdits | null;
+  /** Why localEdits is null. */
+  localEditsError?: string;
   lastRelease?: LastRelease | null;
   error?: string;
 }
@@ -90,6 +92,7 @@ async function row(dir: string, known: string[], cache: string, signal?: AbortSi
   } catch (error) {
     if (signal?.aborted) throw error;
     out.localEdits = null;
+    out.localEditsError = isShovelError(error) ? error.message : String(error);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
