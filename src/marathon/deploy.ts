@@ -4,8 +4,9 @@
  * "new version serving and healthy"; every other outcome throws an error that says what was
  * left running and, when Marathon could not be reached, the exact command that finishes the
  * job.
- * - The deadline bounds everything, the rollback included: the new version gets the deadline
- *   minus a reserve kept for the rollback, and every request ends by the deadline.
+ * - The deadline bounds everything after the PUT, the rollback included: the new version gets
+ *   the deadline minus a reserve kept for the rollback, and every request ends by the
+ *   deadline. (Waiting for someone else's lock comes before: nothing has changed yet.)
  * - Our deployment is recognised by its id AND version. After a lost, slow or cut-off PUT
  *   reply the PUT is not simply sent again (the second one would find the app locked by the
  *   first one's deployment): the app is read back, and a definition that is ours at a new
@@ -14,7 +15,7 @@
  *   ends with an InterruptedError (exit 130).
  */
 import { InterruptedError, StepError } from '../errors.js';
-import { sleep, type MarathonClient } from './client.js';
+import { backoffMs, sleep, type MarathonClient } from './client.js';
 import { MarathonError, MarathonLockedError } from './errors.js';
 import { dialectFor } from './render.js';
 import type { DeploymentRef, MarathonApp, TaskFailure } from './types.js';
@@ -42,7 +43,7 @@ export interface DeployOptions {
   onLeftover?: (what: string | undefined) => void;
   signal?: AbortSignal;
   pollIntervalMs?: number;
-  /** How long to wait for someone else's deployment to release the app (default: until the new version's share of the deadline ends). */
+  /** How long to wait for someone else's deployment to release the app (default: deadlineMs). */
   lockWaitMs?: number;
   /** See WaitOptions.graceMs. */
   graceMs?: number;
@@ -60,30 +61,41 @@ export interface DeployResult {
 }
 
 const STEP_DEPLOY = 'marathon deploy';
+/** Sends of the new definition refused by a 5xx or left without an answer, at most. */
+const PUT_ATTEMPTS = 4;
 const STEP_ROLLBACK = 'marathon rollback';
 
 interface Run {
+  /** Bounded by `until` once armed. */
   client: MarathonClient;
   options: DeployOptions;
   appId: string;
-  /** Epoch ms: everything ends by then. */
+  /** Epoch ms: everything ends by then (set by `arm`, when the PUT goes out). */
   until: number;
   /** Epoch ms: the new version's share of the deadline ends. */
   waitUntil: number;
+  /** Starts the deadline: called right before each PUT of the new definition. */
+  arm(): void;
   progress: NonNullable<DeployOptions['onProgress']>;
   leftover: (what: string | undefined) => void;
 }
 
 export async function deployToMarathon(marathon: MarathonClient, options: DeployOptions): Promise<DeployResult> {
   const { appId, definition, signal } = options;
-  const until = Date.now() + options.deadlineMs;
   const reserve = Math.max(0, Math.min(options.rollbackReserveMs ?? Math.round(options.deadlineMs / 3), options.deadlineMs));
+  // Until armed, requests are bounded by the lock wait.
+  const lockUntil = Date.now() + (options.lockWaitMs ?? options.deadlineMs);
   const run: Run = {
-    client: marathon.bounded(until),
+    client: marathon.bounded(lockUntil + options.deadlineMs),
     options,
     appId,
-    until,
-    waitUntil: until - reserve,
+    until: lockUntil + options.deadlineMs,
+    waitUntil: lockUntil + options.deadlineMs - reserve,
+    arm() {
+      run.until = Date.now() + options.deadlineMs;
+      run.waitUntil = run.until - reserve;
+      run.client = marathon.bounded(run.until);
+    },
     progress: options.onProgress ?? (() => undefined),
     leftover: options.onLeftover ?? (() => undefined),
   };
@@ -94,7 +106,7 @@ export async function deployToMarathon(marathon: MarathonClient, options: Deploy
   }
   const instances = Number(definition.instances ?? 1);
 
-  const put = await putOurs(run);
+  const put = await putOurs(run, lockUntil);
   const { previous, ref } = put;
   run.leftover(leftoverText(run, ref, previous, 'running'));
   const waited: WaitResult = await waitForDeployment(run.client, {
@@ -228,10 +240,11 @@ async function recover(
  * (it changed) and retry. A holder that is OUR deployment (a PUT of ours landed although its
  * reply was lost) is adopted, never waited for.
  */
-async function putOurs(run: Run): Promise<{ previous: MarathonApp | undefined; ref: DeploymentRef; interrupted: boolean; cancelled: string[] }> {
-  const { client, options, appId } = run;
+async function putOurs(run: Run, lockUntil: number): Promise<{ previous: MarathonApp | undefined; ref: DeploymentRef; interrupted: boolean; cancelled: string[] }> {
+  const { options, appId } = run;
+  const client = run.client;
   const signal = options.signal;
-  const lockUntil = Math.min(run.waitUntil, options.lockWaitMs === undefined ? Infinity : Date.now() + options.lockWaitMs);
+  let refusals = 0;
   const poll = options.pollIntervalMs ?? 2000;
   const lockStarted = Date.now();
   let previous = await client.getApp(appId, signal);
@@ -243,7 +256,11 @@ async function putOurs(run: Run): Promise<{ previous: MarathonApp | undefined; r
   for (const id of holding) if (!cancelled.some((c) => c.startsWith(id))) cancelled.push(id);
   while (true) {
     try {
-      const ref = await startRecognised(run, () => client.putApp(appId, options.definition, { ...(options.force ? { force: true } : {}), ...(signal ? { signal } : {}) }), { sent: options.definition, before: previous });
+      run.arm();
+      const put = () => run.client.putApp(appId, options.definition, { ...(options.force ? { force: true } : {}), ...(signal ? { signal } : {}) });
+      // A 5xx is an answer: send again (a first PUT that landed after all shows up as a lock by
+      // our own deployment, recognised below). No answer at all: look before sending again.
+      const ref = await startRecognised(run, put, { sent: options.definition, ...(previous ? { before: previous } : {}) }, { on5xx: false });
       return { previous, ref, interrupted: false, cancelled };
     } catch (error) {
       if (signal?.aborted) {
@@ -252,12 +269,20 @@ async function putOurs(run: Run): Promise<{ previous: MarathonApp | undefined; r
         if (!landed) throw new InterruptedError(`Interrupted before ${appId} was changed: nothing was deployed.`);
         return { previous, ref: landed, interrupted: true, cancelled };
       }
-      // No (whole) answer and nothing landed: send it again while there is time (a late
-      // landing of the first one shows up as a lock by our own deployment, and is adopted).
-      if (error instanceof MarathonError && (error.status === 0 || error.status >= 500) && Date.now() + poll < lockUntil) {
-        run.progress(0, 0, `${error.message}: trying again`, 'lock');
-        await sleep(poll, signal).catch(() => undefined);
-        continue;
+      // Refused by a 5xx, or no (whole) answer and nothing landed: send it again, with a
+      // growing delay, while there is time.
+      if (error instanceof MarathonError && !(error instanceof MarathonLockedError) && (error.status === 0 || error.status >= 500)) {
+        refusals += 1;
+        const delay = error.status >= 500 ? backoffMs(250, refusals) : poll;
+        if (Date.now() + delay < lockUntil && refusals < PUT_ATTEMPTS) {
+          run.progress(0, 0, `${error.message} Trying again.`, 'lock');
+          await sleep(delay, signal).catch(() => undefined);
+          continue;
+        }
+        // Giving up: unless the last one landed after all, nothing was changed.
+        const landed = await landedRef(run, { sent: options.definition, ...(previous ? { before: previous } : {}) }, error.deploymentId, 1).catch(() => undefined);
+        if (landed) return { previous, ref: landed, interrupted: false, cancelled };
+        throw error;
       }
       if (!(error instanceof MarathonLockedError) || options.force) throw error;
       const holders = error.deploymentIds;
@@ -295,12 +320,12 @@ interface Expectation {
  * 5xx from a proxy, a body cut off after the headers) or it meets a lock held by a deployment
  * of the very version it would have created, the app is read back: a landed call is adopted.
  */
-async function startRecognised(run: Run, start: () => Promise<DeploymentRef>, expected: Expectation | undefined): Promise<DeploymentRef> {
+async function startRecognised(run: Run, start: () => Promise<DeploymentRef>, expected: Expectation, look: { on5xx: boolean } = { on5xx: true }): Promise<DeploymentRef> {
   try {
     return await start();
   } catch (error) {
-    if (!(error instanceof MarathonError) || run.options.signal?.aborted || !expected) throw error;
-    const uncertain = error.status === 0 || error.status >= 500 || error instanceof MarathonLockedError;
+    if (!(error instanceof MarathonError) || run.options.signal?.aborted) throw error;
+    const uncertain = error.status === 0 || (look.on5xx && error.status >= 500) || error instanceof MarathonLockedError;
     if (!uncertain) throw error;
     // A 409 is an answer: one look. No answer: look a few times, a slow call may land late.
     const landed = await landedRef(run, expected, error.deploymentId, error instanceof MarathonLockedError ? 1 : 3).catch(() => undefined);

@@ -489,6 +489,26 @@ describe('every failure after the PUT ends in a known state', () => {
     expect(serving(fake)).toEqual(['registry.invalid/svc:2', 'registry.invalid/svc:2']);
   });
 
+  it('a PUT answered 503 by a proxy although Marathon applied it: the re-sent PUT meets our own deployment (409) and adopts it', async () => {
+    fake = await new FakeMarathon().start();
+    fake.seed(definition('registry.invalid/svc:1'));
+    let puts = 0;
+    fake.onDeploy = (d) => fake.converge(d, 'healthy', 400);
+    fake.intercept = async (req, res, _url, body) => {
+      if (req.method !== 'PUT' || puts++ > 0) return false;
+      fake.putBodies.push(JSON.parse(body) as Record<string, unknown>);
+      fake.change(JSON.parse(body) as Record<string, unknown>);
+      return send(res, 503, { message: 'Could not proxy to leader' });
+    };
+    const r = await outcome(deploy());
+    expect(r.error).toBeUndefined();
+    expect((r.value as { version: string }).version).toBe(fake.app!.version);
+    // Sent twice, one deployment: the second met the lock of the first and took it for ours.
+    expect(fake.putBodies).toHaveLength(2);
+    expect(fake.versions.size).toBe(2);
+    expect(serving(fake)).toEqual(['registry.invalid/svc:2', 'registry.invalid/svc:2']);
+  });
+
   it('a PUT whose body stalls after the Marathon-Deployment-Id header: an error, not an empty reply; the deployment is recognised', async () => {
     fake = await new FakeMarathon().start();
     fake.seed(definition('registry.invalid/svc:1'));
