@@ -4,6 +4,7 @@
  * Polling is cheap and deterministic; a container that exits stops the wait at once instead
  * of burning the whole deadline.
  */
+import { pollUntil } from '../util/poll.js';
 import { refTimeout } from '../util/timeout.js';
 
 export interface HealthGateOptions {
@@ -37,32 +38,19 @@ async function probe(url: string, signal?: AbortSignal): Promise<string | 200> {
   }
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    }, { once: true });
-  });
-
 export async function waitHealthy(options: HealthGateOptions): Promise<HealthGateResult> {
-  const started = performance.now();
-  const elapsed = () => Math.round(performance.now() - started);
-  const interval = options.intervalMs ?? 250;
   let last = 'not probed yet';
-  for (;;) {
-    if (options.signal?.aborted) throw options.signal.reason;
-    const ready = await probe(options.baseUrl + options.readinessPath, options.signal);
-    const live = ready === 200 ? await probe(options.baseUrl + options.livenessPath, options.signal) : undefined;
-    if (ready === 200 && live === 200) return { healthy: true, ms: elapsed() };
-    last = ready !== 200 ? `readiness ${options.readinessPath}: ${ready}` : `liveness ${options.livenessPath}: ${String(live)}`;
-    options.onProgress?.(`${last}, ${(elapsed() / 1000).toFixed(0)}s of ${(options.deadlineMs / 1000).toFixed(0)}s`);
-    const gone = await options.gone?.();
-    if (gone) return { healthy: false, ms: elapsed(), reason: gone };
-    if (elapsed() + interval > options.deadlineMs) {
-      return { healthy: false, ms: elapsed(), reason: `not healthy within ${(options.deadlineMs / 1000).toFixed(0)}s (last: ${last})` };
-    }
-    await sleep(interval, options.signal);
-  }
+  return pollUntil<HealthGateResult>(
+    async (ms) => {
+      const ready = await probe(options.baseUrl + options.readinessPath, options.signal);
+      const live = ready === 200 ? await probe(options.baseUrl + options.livenessPath, options.signal) : undefined;
+      if (ready === 200 && live === 200) return { healthy: true, ms };
+      last = ready !== 200 ? `readiness ${options.readinessPath}: ${ready}` : `liveness ${options.livenessPath}: ${String(live)}`;
+      options.onProgress?.(`${last}, ${(ms / 1000).toFixed(0)}s of ${(options.deadlineMs / 1000).toFixed(0)}s`);
+      const gone = await options.gone?.();
+      return gone ? { healthy: false, ms, reason: gone } : undefined;
+    },
+    (ms) => ({ healthy: false, ms, reason: `not healthy within ${(options.deadlineMs / 1000).toFixed(0)}s (last: ${last})` }),
+    { intervalMs: options.intervalMs ?? 250, deadlineMs: options.deadlineMs, ...(options.signal ? { signal: options.signal } : {}) },
+  );
 }
