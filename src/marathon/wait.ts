@@ -80,6 +80,8 @@ export interface TaskSummary {
   otherKilling: number;
   otherVersions: string[];
   text: string;
+  /** `text` without the leading count of our healthy tasks. */
+  detail: string;
 }
 
 const STAGING = new Set(['TASK_STAGING', 'TASK_STARTING', 'TASK_PROVISIONING']);
@@ -129,7 +131,7 @@ export function summariseTasks(app: MarathonApp, ours: Ours, same?: ReadonlySet<
   if (oursUnhealthy) parts.push(`${oursUnhealthy} unhealthy`);
   if (staged) parts.push(`${staged} staged`);
   if (other.length) parts.push(`${other.length} task(s) of version ${otherVersions.join(', ')} still running${otherKilling ? ` (${otherKilling} being killed)` : ''}`);
-  return { ours: mine.length, oursHealthy, oursUnhealthy, staged, other: other.length, otherKilling, otherVersions, text: parts.join(', ') };
+  return { ours: mine.length, oursHealthy, oursUnhealthy, staged, other: other.length, otherKilling, otherVersions, text: parts.join(', '), detail: parts.slice(1).join(', ') };
 }
 
 /** Exactly what exit 0 promises, read from one app snapshot. */
@@ -297,7 +299,8 @@ export async function waitForDeployment(marathon: MarathonClient, options: WaitO
         const app = observation.app;
         if (app) {
           const s = summariseTasks(app, ours, same.versions);
-          options.onProgress?.(s.oursHealthy, ours.instances, `${s.text}, ${observation.goneSince === undefined ? 'deployment running' : 'deployment done'}`);
+          const state = observation.goneSince === undefined ? 'deployment running' : 'deployment done';
+          options.onProgress?.(s.oursHealthy, ours.instances, s.detail ? `${s.detail}, ${state}` : state);
         }
         if (decision === 'success') {
           successSince ??= Date.now();
