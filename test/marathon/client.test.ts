@@ -234,8 +234,11 @@ describe('MarathonClient auth', () => {
 
 describe('MarathonClient error bodies of each Marathon version', () => {
   let server: Awaited<ReturnType<typeof scripted>> | undefined;
+  let server2: Awaited<ReturnType<typeof scripted>> | undefined;
   afterEach(async () => {
     await server?.close();
+    await server2?.close();
+    server2 = undefined;
   });
 
   it.each([
@@ -282,6 +285,63 @@ describe('MarathonClient error bodies of each Marathon version', () => {
     const error = await caught(new MarathonClient({ url: server.url, auth: { kind: 'basic', user: 'deployer', password: 'hunter2' }, retry: { attempts: 1, baseDelayMs: 1 } }).info());
     expect(printed(error)).not.toContain('hunter2');
     expect(printed(error)).not.toContain('ZGVwbG95ZXI6aHVudGVyMg==');
+  });
+
+  it('an HTML page (proxy or login page) is named, never echoed: it may quote the request headers', async () => {
+    server = await scripted([{ status: 502, body: '<html><body>Authorization: Basic ZGVwbG95ZXI6aHVudGVyMg==</body></html>', headers: { 'content-type': 'text/html' } }]);
+    const error = await caught(new MarathonClient({ url: server.url, auth: { kind: 'basic', user: 'deployer', password: 'hunter2' }, retry: { attempts: 1, baseDelayMs: 1 } }).info());
+    expect(error.message).toBe(`Marathon answered 502 to GET /v2/info: HTML (a proxy or login page?) instead of JSON.`);
+    server2 = await scripted([{ status: 200, body: '<!doctype html><title>Sign in</title>', headers: { 'content-type': 'text/html' } }]);
+    const ok = await caught(new MarathonClient({ url: server2.url }).info());
+    expect(ok.message).toContain('HTML (a proxy or login page?) instead of JSON (status 200)');
+  });
+
+  it('a body that stalls after the headers is a lost reply naming the Marathon-Deployment-Id, not an empty one', async () => {
+    const stalled = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100', 'marathon-deployment-id': 'dep-42' });
+      res.write('{"deploymentId":');
+    });
+    await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(stalled.address() as AddressInfo).port}`;
+      const error = await caught(new MarathonClient({ url, timeoutMs: 300 }).putApp('/a', { id: '/a' }));
+      expect(error.code).toBe('SHOVEL_ERR_MARATHON_REPLY_LOST');
+      expect(error.deploymentId).toBe('dep-42');
+      expect(error.message).toContain('deployment dep-42');
+    } finally {
+      stalled.closeAllConnections();
+      await new Promise((resolve) => stalled.close(resolve));
+    }
+  });
+
+  it('bounded(): every request, retries included, ends by the bound however long Marathon hangs', async () => {
+    const hanging = createServer(() => undefined);
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`;
+      const started = Date.now();
+      const error = await caught(new MarathonClient({ url, timeoutMs: 10_000, retry: { attempts: 4, baseDelayMs: 10 } }).bounded(Date.now() + 400).info());
+      expect(Date.now() - started).toBeLessThan(1500);
+      expect(error.status).toBe(0);
+    } finally {
+      hanging.closeAllConnections();
+      await new Promise((resolve) => hanging.close(resolve));
+    }
+  });
+
+  it('a redirect within the Marathon origin is followed; to another origin it is named, not followed', async () => {
+    server = await scripted([{ status: 200, body: { version: '1.10.0' } }]);
+    server2 = await scripted([
+      { status: 307, headers: { location: '/v2/info?again=1' } },
+      { status: 200, body: { version: '1.9.0' } },
+      { status: 302, headers: { location: `${server.url}/v2/info` } },
+    ]);
+    const client = new MarathonClient({ url: server2.url, auth: { kind: 'token', token: 'tok' }, retry: { attempts: 1, baseDelayMs: 1 } });
+    expect((await client.info()).version).toBe('1.9.0');
+    const error = await caught(client.info());
+    expect(error.code).toBe('SHOVEL_ERR_MARATHON_REDIRECT');
+    expect(error.message).toContain(`redirected GET /v2/info to ${server.url}/v2/info, another origin: not followed`);
+    expect(server.seen).toHaveLength(0);
   });
 
   it('409 without deployments (POST of an existing app) is a plain conflict', async () => {
