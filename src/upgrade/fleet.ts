@@ -87,7 +87,7 @@ async function row(dir: string, known: string[], cache: string, signal?: AbortSi
   try {
     const pkg = await obtainTemplate(record.version, { cache, ...(signal ? { signal } : {}) });
     const rendered = path.join(work, 'render');
-    await renderVersion(pkg, record, rendered, signal);
+    await renderVersion(pkg, record, rendered, signal ? { signal } : {});
     out.localEdits = await localEdits(rendered, dir);
   } catch (error) {
     if (signal?.aborted) throw error;

@@ -6,7 +6,7 @@ function list(title: string, items: string[]): string[] {
 }
 
 export function formatUpgrade(r: UpgradeResult): string {
-  const head = `${r.service}: create-shovel ${r.from} -> ${r.to}`;
+  const head = r.from === r.to ? `${r.service}: create-shovel ${r.to}, answers changed` : `${r.service}: create-shovel ${r.from} -> ${r.to}`;
   if (r.outcome === 'current') return `✔ ${r.service} is already on create-shovel ${r.to}; nothing to upgrade.`;
   const lines: string[] = [];
   const n = r.changes.length;
@@ -19,7 +19,8 @@ export function formatUpgrade(r: UpgradeResult): string {
   }
   if (r.outcome !== 'planned') lines.push(...r.changes.map((c) => `  ${c.replace('\t', ' ')}`));
   lines.push(...list(r.outcome === 'planned' ? 'Migrations (run on copies only):' : 'Migrations run:', r.migrations));
-  lines.push(...list('New inputs (their defaults; edit .shovel/answers.json and upgrade again to change them):', Object.entries(r.newInputs).map(([k, v]) => `${k} = ${JSON.stringify(v)}`)));
+  lines.push(...list('New inputs (defaults unless given after --; change one later with shovel upgrade -- --<input> <value>):', Object.entries(r.newInputs).map(([k, v]) => `${k} = ${JSON.stringify(v)}`)));
+  lines.push(...list('Changed answers:', Object.entries(r.changedAnswers).map(([k, [a, b]]) => `${k}: ${JSON.stringify(a)} -> ${JSON.stringify(b)}`)));
   lines.push(...list('Kept deleted (you deleted them; the template changed them):', r.keptDeleted));
   lines.push(...list('Kept yours (you changed them; the template no longer has them):', r.keptYours));
   lines.push(...list(r.outcome === 'planned' ? 'Would conflict:' : 'Conflicts (marked inline with <<<<<<< yours / >>>>>>> create-shovel@...; resolve, then git add):', r.conflicts));

@@ -1,24 +1,40 @@
 /**
  * Renders a service with a given create-shovel version: that version's own bin, renderer and
  * templates, fed the recorded answers (`create-shovel --answers`). Upgrade stays independent
- * of how any version renders; inputs the version has and the record lacks take their defaults.
+ * of how any version renders; inputs the version has and the record lacks take their defaults
+ * unless given as input flags.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { UsageError } from '../errors.js';
 import type { AnswersRecord } from '../scaffold/files.js';
-import { exec } from '../util/exec.js';
+import { failure, run } from '../util/exec.js';
 import { ANSWERS_RECORD } from './record.js';
 import type { TemplatePackage } from './obtain.js';
 
 /** Render into `outDir` (it must not exist yet); returns the answers record the render wrote. */
-export async function renderVersion(pkg: TemplatePackage, record: AnswersRecord, outDir: string, signal?: AbortSignal): Promise<AnswersRecord> {
+export async function renderVersion(
+  pkg: TemplatePackage,
+  record: AnswersRecord,
+  outDir: string,
+  options: { inputs?: readonly string[]; signal?: AbortSignal } = {},
+): Promise<AnswersRecord> {
+  const step = `Render the template of create-shovel ${pkg.version}`;
   const answersFile = `${outDir}.answers.json`;
   await writeFile(answersFile, `${JSON.stringify(record, null, 2)}\n`);
-  await exec(
-    `Render the template of create-shovel ${pkg.version}`,
+  const result = await run(
     process.execPath,
-    [path.join(pkg.root, 'bin', 'create-shovel.js'), outDir, '--answers', answersFile, '--yes', '--no-git', '--no-install'],
-    { cwd: path.dirname(outDir), env: { CI: 'true', NO_COLOR: '1' }, ...(signal ? { signal } : {}) },
+    [path.join(pkg.root, 'bin', 'create-shovel.js'), outDir, '--answers', answersFile, ...(options.inputs ?? []), '--yes', '--no-git', '--no-install'],
+    { step, cwd: path.dirname(outDir), env: { CI: 'true', NO_COLOR: '1' }, ...(options.signal ? { signal: options.signal } : {}) },
   );
+  // Exit 2: the version refused an input (a flag given after --, or a recorded answer its rules no longer accept).
+  if (result.exitCode === 2) {
+    const said = result.stderr.split('\n').find((l) => l.trim()) ?? result.all;
+    throw new UsageError('SHOVEL_ERR_INPUT_INVALID', `create-shovel ${pkg.version} refused the inputs: ${said.replace(/^✖\s*/, '')}`, {
+      details: result.stderr.split('\n').slice(1).filter((l) => l.trim()).slice(0, 20),
+      hint: 'Fix the input flag after --, or the answer in .shovel/answers.json, and run again.',
+    });
+  }
+  if (!result.ok) throw failure(result, step);
   return JSON.parse(await readFile(path.join(outDir, ANSWERS_RECORD), 'utf8')) as AnswersRecord;
 }

@@ -8,12 +8,14 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { UsageError } from '../errors.js';
 import type { AnswersRecord } from '../scaffold/files.js';
 import { applyMerge, classifyConflicts } from './apply.js';
 import { cacheDir, knownVersions } from './cache.js';
 import { exportTree, git, requireCleanRepository, treeOfDirectory } from './git-trees.js';
 import { LOCKFILE, reconcileLockfile } from './lockfile.js';
+import { inputFlags } from './input-flags.js';
 import { mergeTrees } from './merge.js';
 import { loadMigrations, pendingMigrations } from './migrations.js';
 import { obtainTemplate, type TemplatePackage } from './obtain.js';
@@ -26,6 +28,8 @@ export interface UpgradeOptions {
   /** Target version; default: the newest known (installed or cached). */
   to?: string;
   dryRun?: boolean;
+  /** Input flags for the new render (values for new inputs, or changed answers). */
+  inputs?: readonly string[];
   cache?: string;
   signal?: AbortSignal;
 }
@@ -42,8 +46,10 @@ export interface UpgradeResult {
   keptDeleted: string[];
   keptYours: string[];
   migrations: string[];
-  /** Inputs the target version has and the record had not, with the default they got. */
+  /** Inputs the target version has and the record had not, with the value they got. */
   newInputs: Record<string, unknown>;
+  /** Answers that changed (input flags): key -> [old, new]. */
+  changedAnswers: Record<string, [unknown, unknown]>;
   lockfile?: 'template' | 'merged' | 'conflict';
   /** --dry-run: the diff the upgrade would apply (conflicts show their markers). */
   diff?: string;
@@ -68,6 +74,7 @@ export async function upgrade(options: UpgradeOptions): Promise<UpgradeResult> {
   const repo = options.cwd;
   const cache = options.cache ?? cacheDir();
   const signal = options.signal;
+  const inputs = inputFlags(options.inputs ?? []);
   const record = await readAnswersRecord(repo);
   const target = await chooseTarget(record, options.to, cache);
   const { gitDir } = await requireCleanRepository(repo);
@@ -82,24 +89,33 @@ export async function upgrade(options: UpgradeOptions): Promise<UpgradeResult> {
     keptYours: [],
     migrations: [],
     newInputs: {},
+    changedAnswers: {},
     sources: { from: 'installed', to: 'installed' },
     durationMs: 0,
   };
-  if (target === record.version) {
+  // The same version again only re-renders when answers change.
+  if (target === record.version && inputs.length === 0) {
     result.durationMs = Math.round(performance.now() - started);
     return result;
   }
 
   const work = await mkdtemp(path.join(os.tmpdir(), 'shovel-upgrade-'));
   try {
-    const [oldPkg, newPkg] = await Promise.all([obtainTemplate(record.version, { cache, signal }), obtainTemplate(target, { cache, signal })]);
+    // One after the other: a failure names the first version missing, not whichever lost a race.
+    const oldPkg = await obtainTemplate(record.version, { cache, signal });
+    const newPkg = await obtainTemplate(target, { cache, signal });
     result.sources = { from: oldPkg.source, to: newPkg.source };
     const baseDir = path.join(work, 'base', result.service);
     const newDir = path.join(work, 'new', result.service);
     await Promise.all([mkdir(path.dirname(baseDir)), mkdir(path.dirname(newDir))]);
-    const [, newRecord] = await Promise.all([renderVersion(oldPkg, record, baseDir, signal), renderVersion(newPkg, record, newDir, signal)]);
+    const [, newRecord] = await Promise.all([
+      renderVersion(oldPkg, record, baseDir, { signal }),
+      renderVersion(newPkg, record, newDir, { inputs, signal }),
+    ]);
+    const before = record.answers as unknown as Record<string, unknown>;
     for (const [key, value] of Object.entries(newRecord.answers)) {
-      if (!(key in record.answers)) result.newInputs[key] = value;
+      if (!(key in before)) result.newInputs[key] = value;
+      else if (!isDeepStrictEqual(before[key], value)) result.changedAnswers[key] = [before[key], value];
     }
 
     const migrations = pendingMigrations(await loadMigrations(newPkg.root), record.version, target);
@@ -121,7 +137,7 @@ export async function upgrade(options: UpgradeOptions): Promise<UpgradeResult> {
     if (options.dryRun) {
       const planned = classifyConflicts(merge);
       Object.assign(result, planned, { outcome: 'planned' as const });
-      result.diff = await git(repo, ['diff', '--no-color', 'HEAD', merge.tree]);
+      result.diff = await git(repo, ['diff', '--no-color', '--no-ext-diff', 'HEAD', merge.tree]);
       return result;
     }
 

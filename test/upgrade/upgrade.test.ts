@@ -174,7 +174,31 @@ describe('shovel upgrade', () => {
     expect(again.exitCode).toBe(0);
     expect(again.stdout).toBe(`✔ ledger is already on create-shovel ${NEXT}; nothing to upgrade.`);
     console.log(`upgrade ${OLD} -> ${NEXT} with packages cached: ${result.durationMs} ms`);
+
+    // Changed answers through the same merge: the version stays, the files and the record follow.
+    const resized = await runShovel(['upgrade', '--', '--instances', '3', '--cpus=0.5'], { cwd: dir, env: env() });
+    expect(resized.exitCode, resized.stderr).toBe(0);
+    expect(resized.stdout).toContain(`✔ ledger: create-shovel ${NEXT}, answers changed: merged cleanly`);
+    expect(resized.stdout).toContain('Changed answers:\n  cpus: 0.25 -> 0.5\n  instances: 2 -> 3');
+    expect(await read(dir, 'shovel.yml')).toMatch(/^ {2}instances: 3$/m);
+    expect(JSON.parse(await read(dir, '.shovel/answers.json'))).toMatchObject({ version: NEXT, answers: { instances: 3, cpus: 0.5 } });
   }, 120_000);
+
+  it.each([
+    [['upgrade', '--', '--release'], '--release steers create-shovel itself, not an input'],
+    [['upgrade', '--', 'instances'], 'After --, give input flags such as --instances 3 (got "instances")'],
+    [['upgrade', '--', '--instances'], '--instances needs a value.'],
+    [['upgrade', '--', '--instances', 'many'], `create-shovel ${NEXT} refused the inputs: --instances: "many" must be a whole number`],
+    [['upgrade', '--', '--colour', 'blue'], `create-shovel ${NEXT} refused the inputs:`],
+    [['check', '--', '--instances', '3'], 'Arguments after -- are input flags of "shovel upgrade" only.'],
+  ])('%j: exit 2, nothing written', async (args, message) => {
+    const next = await obtainTemplate(NEXT, { cache });
+    const dir = await generateService(next.root, parent, `inputs-${Math.random().toString(36).slice(2, 8)}`);
+    const run = await runShovel(args, { cwd: dir, env: env() });
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain(message);
+    expect(await git(dir, 'status', '--porcelain')).toBe('');
+  });
 
   it.each([
     ['a dirty tree', async (dir: string) => writeFile(path.join(dir, 'notes.txt'), 'wip\n'), ['upgrade'], 'has uncommitted changes'],
