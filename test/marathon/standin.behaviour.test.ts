@@ -220,7 +220,8 @@ describe('apps, deployments and events', () => {
 
   it('rolling upgrade with minimumHealthCapacity 1, maximumOverCapacity 0: one extra task at most (TaskReplaceActor.computeRestartStrategy)', async () => {
     const id = '/roll/svc';
-    const strategy = { upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 0 }, instances: 2, healthChecks: [httpCheck()] };
+    // Probes with room to spare (a Marathon second is 50 ms here): a slow probe must not count as unhealthy.
+    const strategy = { upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 0 }, instances: 2, healthChecks: [httpCheck({ intervalSeconds: 4, timeoutSeconds: 3 })] };
     const first = await put(bridged(id, strategy));
     await until('the first deployment', async () => !(await deployments()).some((d) => d.id === first.deploymentId));
     const second = await put(bridged(id, { ...strategy, env: { RELEASE: '2' } }));
@@ -309,5 +310,24 @@ describe('Marathon 0.15 (marathon/event/Events.scala and health/HealthCheckActor
     } finally {
       await old.close();
     }
+  });
+});
+
+describe('rollback (api/v2/AppHelpers.scala rollback, upgrade/GroupVersioningUtil.scala, TaskReplaceActor.scala)', () => {
+  it('PUT {version} of an earlier version is a new version: every task is replaced, those of that earlier version too', async () => {
+    const id = '/rollback/svc';
+    const first = await put(bridged(id, { healthChecks: [httpCheck()] }));
+    await until('the first deployment', async () => !(await deployments()).some((d) => d.id === first.deploymentId));
+    const before = (await app(id, 'app.tasks')).tasks.map((t: Json) => t.id);
+    await put(bridged(id, { healthChecks: [httpCheck()], container: { ...bridged('').container, docker: { image: 'standin/never-healthy:2' } } }));
+    const res = await fetch(`${standin.url}/v2/apps${id}?force=true`, { method: 'PUT', body: JSON.stringify({ id, version: first.version }) });
+    const back = (await res.json()) as Json;
+    expect(back.version).not.toBe(first.version);
+    await until('the rollback deployment', async () => !(await deployments()).some((d) => d.id === back.deploymentId));
+    const after = await app(id, 'app.tasks');
+    expect(after.versionInfo.lastConfigChangeAt).toBe(back.version);
+    expect(after.tasks.map((t: Json) => t.version)).toEqual([back.version]);
+    expect(after.tasks.map((t: Json) => t.id).filter((t: string) => before.includes(t))).toEqual([]);
+    await fetch(`${standin.url}/v2/apps${id}?force=true`, { method: 'DELETE' });
   });
 });

@@ -183,6 +183,12 @@ export class Engine {
     return { status: existing ? 200 : 201, ...this.apply(id, next) };
   }
 
+  /**
+   * A new app version. mesosphere/marathon src/main/scala/mesosphere/marathon/upgrade/
+   * GroupVersioningUtil.scala: a config change (a rollback to an earlier version included,
+   * api/v2/AppHelpers.scala `rollback` puts that definition back as a new version) moves
+   * lastConfigChangeAt, a scale only lastScalingAt; a config change restarts the app.
+   */
   private apply(id: string, next: Def): { deploymentId: string; version: string } {
     const existing = this.apps.get(id);
     const version = this.nextVersion();
