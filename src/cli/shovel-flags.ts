@@ -82,7 +82,13 @@ export const FLAGS: readonly FlagSpec[] = [
   },
   { name: 'from', type: 'string', value: 'FILE', help: 'A file listing service directories, one a line (# comments; relative to the file)', commands: ['fleet'] },
   { name: 'help', type: 'boolean', short: 'h', help: 'Show this help', commands: ALL },
-  { name: 'version', type: 'boolean', short: 'v', help: 'Show the shovel version', commands: ALL },
+  {
+    name: 'version',
+    type: 'boolean',
+    short: 'v',
+    help: 'Show the shovel version; release, render: --version VERSION is the version to release (else version of shovel.yml, package.json, git describe)',
+    commands: ALL,
+  },
 ];
 
 export const COMMANDS: ReadonlyArray<{ name: Command; args?: string; summary: string }> = [
@@ -98,6 +104,33 @@ export const COMMANDS: ReadonlyArray<{ name: Command; args?: string; summary: st
   { name: 'check', summary: 'Exit 1 when the service is behind the newest known template version (or --to), 0 when current.' },
   { name: 'fleet', args: '<dir>...', summary: 'One table of services: team, template version, versions behind, local edits, last release.' },
 ];
+
+/** The commands where `--version VERSION` names the version to release. */
+export const RELEASE_VERSION_COMMANDS: readonly Command[] = ['release', 'render'];
+
+/**
+ * Takes `--version VERSION` and `--version=VERSION` out of argv (parseArgs knows --version as
+ * the boolean that shows shovel's own version, which a bare `--version` or `-v` still does). A
+ * following word is a value unless it is a flag or a command name.
+ */
+export function takeReleaseVersion(argv: readonly string[]): { args: string[]; releaseVersion?: string } {
+  const args: string[] = [];
+  let releaseVersion: string | undefined;
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    if (arg === '--') {
+      args.push(...argv.slice(i));
+      break;
+    }
+    if (arg.startsWith('--version=')) releaseVersion = arg.slice('--version='.length);
+    else if (arg === '--version' && next !== undefined && !next.startsWith('-') && !COMMANDS.some((c) => c.name === next)) {
+      releaseVersion = next;
+      i += 1;
+    } else args.push(arg);
+  }
+  return releaseVersion === undefined ? { args } : { args, releaseVersion };
+}
 
 export function helpText(version: string): string {
   const flagLine = (f: FlagSpec) => {

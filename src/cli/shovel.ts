@@ -6,6 +6,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { EXIT, UsageError, type ExitCode } from '../errors.js';
 import { loadConfig } from '../config/load.js';
+import { versionSchema } from '../config/schema.js';
 import { imageTag } from '../docker/tag.js';
 import { dialectFor, renderAppDefinition } from '../marathon/render.js';
 import { MarathonClient } from '../marathon/client.js';
@@ -14,12 +15,12 @@ import { validateAppDefinition } from '../marathon/validate.js';
 import { gitState } from '../release/git.js';
 import { release, rollback, status } from '../release/index.js';
 import { marathonAuthFromEnv } from '../release/marathon-target.js';
-import { readPackageFacts, type TargetName } from '../release/preflight.js';
+import { readVersionFacts, type TargetName } from '../release/preflight.js';
 import { Redactor } from '../release/redact.js';
 import { formatStatus } from '../release/status.js';
 import { selfPackage } from '../util/self.js';
 import { runCli } from './run-cli.js';
-import { COMMANDS, FLAGS, helpText, type Command } from './shovel-flags.js';
+import { COMMANDS, FLAGS, helpText, RELEASE_VERSION_COMMANDS, takeReleaseVersion, type Command } from './shovel-flags.js';
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -28,12 +29,13 @@ export function parseShovelArgs(argv: readonly string[]): { command?: Command; p
   const cut = argv.indexOf('--');
   const inputs = cut < 0 ? [] : argv.slice(cut + 1);
   const own = cut < 0 ? argv : argv.slice(0, cut);
+  const taken = takeReleaseVersion(own);
   const options = Object.fromEntries(
     FLAGS.map((f) => [f.name, { type: f.type, ...(f.short ? { short: f.short } : {}) }]),
   ) as Record<string, { type: 'string' | 'boolean'; short?: string }>;
   let parsed: { values: Values; positionals: string[] };
   try {
-    parsed = parseArgs({ args: [...own], options, allowPositionals: true, strict: true }) as typeof parsed;
+    parsed = parseArgs({ args: taken.args, options, allowPositionals: true, strict: true }) as typeof parsed;
   } catch (error) {
     // parseArgs names the offending flag in its message ("Unknown option '--x'").
     throw new UsageError('SHOVEL_ERR_USAGE', (error as Error).message.split('. ')[0] ?? String(error), { hint: 'See shovel --help.' });
@@ -49,6 +51,10 @@ export function parseShovelArgs(argv: readonly string[]): { command?: Command; p
     if (flag.choices && typeof value === 'string' && !flag.choices.includes(value)) {
       throw new UsageError('SHOVEL_ERR_USAGE', `--${flag.name} must be one of ${flag.choices.join(', ')} (got "${value}").`);
     }
+  }
+  if (taken.releaseVersion !== undefined) {
+    if (!RELEASE_VERSION_COMMANDS.includes(command)) throw new UsageError('SHOVEL_ERR_USAGE', `--version VERSION does not apply to "shovel ${command}".`);
+    parsed.values['release-version'] = taken.releaseVersion;
   }
   const maxArgs = command === 'rollback' ? 1 : command === 'fleet' ? Number.POSITIVE_INFINITY : 0;
   if (rest.length > maxArgs) throw new UsageError('SHOVEL_ERR_USAGE', `Unexpected argument "${rest[maxArgs]}" for "shovel ${command}".`);
@@ -67,6 +73,15 @@ function deadlineOf(values: Values): number | undefined {
 
 const str = (v: string | boolean | undefined) => (typeof v === 'string' ? v : undefined);
 
+/** --version VERSION, checked with the rule of shovel.yml's `version`. */
+function releaseVersionOf(values: Values): string | undefined {
+  const raw = str(values['release-version']);
+  if (raw === undefined) return undefined;
+  const checked = versionSchema.safeParse(raw);
+  if (!checked.success) throw new UsageError('SHOVEL_ERR_USAGE', `--version ${checked.error.issues[0]?.message ?? 'must be a version'} (got "${raw}").`);
+  return raw;
+}
+
 export async function main(argv: readonly string[], signal: AbortSignal): Promise<ExitCode> {
   const { command, positionals, values, inputs } = parseShovelArgs(argv);
   const version = selfPackage().version;
@@ -83,6 +98,7 @@ export async function main(argv: readonly string[], signal: AbortSignal): Promis
   const target = str(values.target) as TargetName | undefined;
   const json = Boolean(values.json);
   const deadlineSeconds = deadlineOf(values);
+  const releaseVersion = releaseVersionOf(values);
   const common = { cwd, ...(configPath ? { configPath } : {}), ...(target ? { target } : {}), signal };
 
   switch (command) {
@@ -98,6 +114,7 @@ export async function main(argv: readonly string[], signal: AbortSignal): Promis
           force: Boolean(values.force),
           ...(deadlineSeconds ? { deadlineSeconds } : {}),
           ...(values.dialect ? { dialect: values.dialect as MarathonDialect } : {}),
+          ...(releaseVersion ? { version: releaseVersion } : {}),
         });
       } finally {
         leftover.dispose();
@@ -105,7 +122,7 @@ export async function main(argv: readonly string[], signal: AbortSignal): Promis
       return EXIT.ok;
     }
     case 'render':
-      await render(cwd, configPath, str(values.dialect) as MarathonDialect | undefined, str(values.image), signal);
+      await render(cwd, configPath, str(values.dialect) as MarathonDialect | undefined, str(values.image), signal, releaseVersion);
       return EXIT.ok;
     case 'status': {
       const result = await status(common);
@@ -168,13 +185,20 @@ function sayLeftoverOnSecondSignal(): { set: (what: string | undefined) => void;
 }
 
 /** `shovel render`: the app definition a release would send, without building anything. */
-async function render(cwd: string, configPath: string | undefined, dialect: MarathonDialect | undefined, image: string | undefined, signal: AbortSignal) {
+async function render(
+  cwd: string,
+  configPath: string | undefined,
+  dialect: MarathonDialect | undefined,
+  image: string | undefined,
+  signal: AbortSignal,
+  releaseVersion?: string,
+) {
   const redactor = Redactor.fromEnv();
   try {
     const { config } = await loadConfig(cwd, configPath);
     let ref = image;
     if (!ref) {
-      const [pkg, git] = await Promise.all([readPackageFacts(cwd), gitState(cwd)]);
+      const [pkg, git] = await Promise.all([readVersionFacts(cwd, { override: releaseVersion, configured: config.version }), gitState(cwd)]);
       ref = `${config.image.repository}:${imageTag({ version: pkg.version, sha: git.sha, ...(git.dirty ? { dirtyAt: new Date() } : {}) })}`;
     }
     let chosen = dialect;

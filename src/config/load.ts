@@ -32,6 +32,8 @@ export function formatKeyPath(keys: readonly PathKey[]): string {
 
 /** Phrases zod's built-in issues so they read after the key path: "x must ...". */
 export function phraseIssue(issue: z.core.$ZodIssue): string {
+  // A bad key of a record (env): what its key schema said.
+  if (issue.code === 'invalid_key') return issue.issues[0] ? phraseIssue(issue.issues[0]) : 'must be a valid key';
   const msg = issue.message;
   if (msg.startsWith('must ')) return msg;
   switch (issue.code) {

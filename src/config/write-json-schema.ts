@@ -9,10 +9,19 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { selfPackage } from '../util/self.js';
-import { shovelConfigSchema } from './schema.js';
+import { RESERVED_ENV } from '../marathon/render.js';
+import { envName, envSchema, shovelConfigSchema } from './schema.js';
 
 export function shovelJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(shovelConfigSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(shovelConfigSchema, {
+    io: 'input',
+    unrepresentable: 'any',
+    // The names shovel sets itself live with the renderer; listed here, when the schema is written.
+    override: ({ zodSchema, jsonSchema }) => {
+      if (zodSchema === envName) Object.assign(jsonSchema, { not: { enum: [...RESERVED_ENV] } });
+      if (zodSchema === envSchema) jsonSchema.description = `${String(jsonSchema.description)} (${RESERVED_ENV.join(', ')}).`;
+    },
+  }) as Record<string, unknown>;
   return { ...schema, title: 'shovel.yml', description: 'Release configuration of a service released with `shovel release`.' };
 }
 

@@ -21,7 +21,7 @@ import { isShovelError, StepError } from '../errors.js';
 import { Progress } from '../ui/progress.js';
 import { containerBaseName, containerEnv, deployToDocker } from './docker-target.js';
 import { marathonAuthFromEnv, prepareMarathon, deployMarathon, type MarathonPlan } from './marathon-target.js';
-import { checkDockerEngine, chooseTarget, readPackageFacts, requireCleanTree, type TargetName } from './preflight.js';
+import { checkDockerEngine, chooseTarget, readVersionFacts, requireCleanTree, type TargetName } from './preflight.js';
 import { appendReleaseLog, gitTagName, startRecord, type ReleaseRecord } from './record.js';
 import { Redactor } from './redact.js';
 import type { MarathonDialect } from '../marathon/types.js';
@@ -45,6 +45,8 @@ export interface ReleaseOptions {
   deadlineSeconds?: number;
   /** Skip GET /v2/info and render this dialect (--dialect). */
   dialect?: MarathonDialect;
+  /** The release version (--version), instead of shovel.yml, package.json or git describe. */
+  version?: string;
   signal?: AbortSignal;
   /** Where steps are shown; default: a Progress on stderr with secrets redacted. */
   progress?: Progress;
@@ -133,7 +135,7 @@ async function run(ctx: Context, startedAt: Date): Promise<void> {
     record.target = target;
     record.service = config.service.id;
     record.appId = appIdOf(config);
-    const pkg = await readPackageFacts(options.cwd);
+    const pkg = await readVersionFacts(options.cwd, { override: options.version, configured: config.version });
     update('git');
     const git = await gitState(options.cwd);
     record.git = { sha: git.sha, dirty: git.dirty };

@@ -9,26 +9,51 @@ import { StepError, UsageError } from '../errors.js';
 import type { ShovelConfig } from '../config/schema.js';
 import { docker } from '../docker/exec.js';
 import type { GitState } from './git.js';
+import { run } from '../util/exec.js';
 
-export interface PackageFacts {
+export interface VersionFacts {
   version: string;
+  /** Where the version came from, in the order they are tried. */
+  source: '--version' | 'shovel.yml' | 'package.json' | 'git describe';
+  /** package.json description, when there is one. */
   description?: string;
 }
 
-export async function readPackageFacts(cwd: string): Promise<PackageFacts> {
-  const file = path.join(cwd, 'package.json');
-  let pkg: { version?: unknown; description?: unknown };
-  try {
-    pkg = JSON.parse(await readFile(file, 'utf8')) as typeof pkg;
-  } catch (error) {
-    throw new UsageError('SHOVEL_ERR_PACKAGE_JSON', `Cannot read the version from ${file}: ${(error as Error).message}`, {
-      hint: 'The image tag starts with the package.json version.',
+/**
+ * The release version: `--version`, else `version` of shovel.yml, else package.json's
+ * `version`, else `git describe --tags --always`. A repository without package.json releases.
+ */
+export async function readVersionFacts(cwd: string, given: { override?: string | undefined; configured?: string | undefined } = {}): Promise<VersionFacts> {
+  const pkg = await readPackageJson(cwd);
+  const description = typeof pkg?.description === 'string' ? { description: pkg.description } : {};
+  if (given.override) return { version: given.override, source: '--version', ...description };
+  if (given.configured) return { version: given.configured, source: 'shovel.yml', ...description };
+  if (pkg && typeof pkg.version === 'string' && pkg.version !== '') return { version: pkg.version, source: 'package.json', ...description };
+  const described = await run('git', ['describe', '--tags', '--always'], { step: 'Preflight', cwd });
+  const version = String(described.stdout).trim();
+  if (!described.ok || version === '') {
+    throw new UsageError('SHOVEL_ERR_VERSION', 'No release version: shovel.yml and package.json have none, and git describe found no commit.', {
+      hint: 'Set version in shovel.yml, pass --version VERSION, or commit first (git describe --tags --always names the commit).',
     });
   }
-  if (typeof pkg.version !== 'string' || pkg.version === '') {
-    throw new UsageError('SHOVEL_ERR_PACKAGE_JSON', `${file} has no "version".`, { hint: 'The image tag starts with the package.json version.' });
+  return { version, source: 'git describe', ...description };
+}
+
+/** package.json, or undefined when the repository has none; unreadable JSON is an error. */
+async function readPackageJson(cwd: string): Promise<{ version?: unknown; description?: unknown } | undefined> {
+  const file = path.join(cwd, 'package.json');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new UsageError('SHOVEL_ERR_PACKAGE_JSON', `Cannot read ${file}: ${(error as Error).message}`);
   }
-  return { version: pkg.version, ...(typeof pkg.description === 'string' ? { description: pkg.description } : {}) };
+  try {
+    return JSON.parse(text) as { version?: unknown; description?: unknown };
+  } catch (error) {
+    throw new UsageError('SHOVEL_ERR_PACKAGE_JSON', `${file} is not valid JSON: ${(error as Error).message}`);
+  }
 }
 
 export function requireCleanTree(state: GitState): void {
