@@ -1,8 +1,12 @@
 /**
- * A Marathon 1.x stand-in for tests (not shipped): the REST API a release client uses, served
- * by node:http on 127.0.0.1 port 0, with tasks run as real Docker containers (DockerRunner) or
- * in-process HTTP servers (InProcessRunner, fast tests only). Faithful where a client can
- * tell: status codes, bodies, headers, partialUpdate, locks, embeds, SSE events.
+ * A Marathon stand-in for tests (not shipped), modelled on Marathon's own source (each
+ * behaviour names the file it follows): the REST API a release client uses, served by node:http
+ * on 127.0.0.1 port 0, as the version it reports (1.x by default; 0.15 and 0.11 task
+ * environments, events, schemas and 422 bodies too). Tasks run as real Docker containers
+ * (DockerRunner) or in-process HTTP servers (InProcessRunner, fast tests only), with the
+ * environment Marathon gives them and, in bridge mode, a network namespace of their own
+ * reached only through their host ports. Faithful where a client can tell: status codes,
+ * bodies, headers, partialUpdate, locks, embeds, SSE events, health checks, rollouts.
  * Fault knobs: `faults` (5xx for N requests, unreachable, 422 body, a leader election, a state
  * reload), `events.cut()`, `engine.hold(appId)` for a lock.
  */

@@ -123,7 +123,21 @@ export class DockerRunner implements TaskRunner {
       ]);
       // A container that already exited has no namespace left: its ports then refuse, and
       // `docker wait` below reports the exit.
-      if (pid > 0) inside = await netnsRelay(pid, routes).catch(() => undefined);
+      if (pid > 0) {
+        try {
+          inside = await netnsRelay(pid, routes);
+        } catch (error) {
+          const stillRunning = (await run(this.docker, ['inspect', '--format', '{{.State.Running}}', id], 10_000)).stdout.trim() === 'true';
+          if (stillRunning) {
+            // No way into its namespace (e.g. no nsenter): a task nobody can reach must not pass
+            // for a running one.
+            await run(this.docker, ['rm', '-f', id], 30_000);
+            await Promise.all(relays.map((r) => r.close()));
+            await rm(dir, { recursive: true, force: true });
+            return { exited: Promise.resolve({ code: 125, message: `no way into the task's network namespace: ${String(error)}` }), stop: async () => undefined, dialInside: refused };
+          }
+        }
+      }
     }
     const exited = new Promise<{ code: number; message: string }>((resolve) => {
       const waiter = spawn(this.docker, ['wait', id], { stdio: ['ignore', 'pipe', 'ignore'] });
