@@ -61,7 +61,7 @@ dockerSuite('create-shovel --release (built bin, real engine and registry)', (en
     expect(record.image.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(record.steps.map((s) => `${s.name}:${s.status}`)).toEqual(DOCKER_RELEASE_STEPS);
     // Generation ran its own steps before the release (install included).
-    expect(report.steps.map((s) => s.name)).toEqual(expect.arrayContaining(['Install dependencies (npm)']));
+    expect(report.steps.map((s) => s.name)).toEqual(expect.arrayContaining(['Install dependencies (npm ci)']));
 
     // The URL printed for the user serves the new service, healthy.
     const printed = /Released \S+ \(docker\): (http:\/\/127\.0\.0\.1:\d+)/.exec(r.stderr)?.[1];

@@ -62,7 +62,7 @@ describe('shovel (built bin)', () => {
     const run = await runShovel(['status'], { cwd: dir });
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toContain('shovel.yml:2: service.id must');
-    expect(run.stderr).toContain('shovel.yml:4: ports.http must be at least 1024');
+    expect(run.stderr).toContain('shovel.yml:4: ports.http must be a whole number from 1024 to 65535');
     expect(run.stderr).toContain('shovel.yml:1: image must be set (an object)');
   });
 
