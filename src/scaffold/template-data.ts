@@ -30,6 +30,10 @@ export interface TemplateData extends Answers {
   lockfile: Lockfile;
   /** The JSON Schema of shovel.yml, for editors (.shovel/shovel.schema.json). */
   shovelSchema: object;
+  /** GitHub Actions of the CI workflow, pinned by commit: `uses: <uses> # <version>`. */
+  actions: Record<string, { uses: string; version: string }>;
+  /** The owning team as a GitHub team slug, for CODEOWNERS. */
+  teamSlug: string;
 }
 
 let schema: object | undefined;
@@ -38,6 +42,25 @@ let schema: object | undefined;
 function readShovelSchema(): object {
   schema ??= JSON.parse(readFileSync(path.join(selfPackage().root, 'schema', 'shovel.schema.json'), 'utf8')) as object;
   return schema;
+}
+
+/**
+ * The table's `shovel.actions` ("owner/name": "<sha> # <tag>"), keyed by the camel-cased
+ * action name (actions/setup-node -> setupNode).
+ */
+export function pinnedActions(actions: Record<string, string> = {}): TemplateData['actions'] {
+  const out: TemplateData['actions'] = {};
+  for (const [name, pin] of Object.entries(actions)) {
+    const [sha = '', version = ''] = pin.split('#').map((part) => part.trim());
+    const key = (name.split('/').pop() ?? name).replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+    out[key] = { uses: `${name}@${sha}`, version };
+  }
+  return out;
+}
+
+/** A GitHub team slug from free text: lowercase letters, digits and single hyphens. */
+export function teamSlugOf(team: string): string {
+  return team.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'owners';
 }
 
 export function metricsPortFor(port: number): number {
@@ -65,5 +88,7 @@ export function templateData(answers: Answers): TemplateData {
     devDependencies: { ...table.devDependencies },
     lockfile: lockfileFor(answers.name, SERVICE_START_VERSION),
     shovelSchema: readShovelSchema(),
+    actions: pinnedActions((table.shovel as { actions?: Record<string, string> }).actions),
+    teamSlug: teamSlugOf(answers.team),
   };
 }

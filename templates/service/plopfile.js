@@ -1,7 +1,7 @@
 /**
  * In-service generators, run with `npm run gen` (or `npm run gen -- route orders` without
- * prompts). Templates live in plop-templates/; new code is wired in at marker comments and
- * then formatted, so generated code passes `npm run lint` as is.
+ * prompts). Templates live in plop-templates/. Generators only add files (src/routes is
+ * loaded by @fastify/autoload), then format them, so generated code passes `npm run lint`.
  */
 import { execFileSync } from "node:child_process";
 import path from "node:path";
@@ -22,7 +22,7 @@ export default function (plop) {
   });
 
   plop.setGenerator("route", {
-    description: "a route module under /v1 with its test, registered in src/routes/index.ts",
+    description: "a route module under /v1 with its test (src/routes is loaded automatically)",
     prompts: [
       {
         type: "input",
@@ -44,25 +44,8 @@ export default function (plop) {
         templateFile: "plop-templates/route.test.ts.hbs",
       },
       {
-        type: "modify",
-        path: "src/routes/index.ts",
-        pattern: /^\/\/ shovel:route-imports$/m,
-        template: 'import { {{camelCase name}}Routes } from "./{{kebabCase name}}.js";\n$&',
-      },
-      {
-        type: "modify",
-        path: "src/routes/index.ts",
-        pattern: /^( *)\/\/ shovel:route-registrations$/m,
-        template:
-          '$1await app.register({{camelCase name}}Routes, { ...options, prefix: "/v1" });\n$&',
-      },
-      {
         type: "format",
-        files: [
-          "src/routes/index.ts",
-          "src/routes/{{kebabCase name}}.ts",
-          "test/routes/{{kebabCase name}}.test.ts",
-        ],
+        files: ["src/routes/{{kebabCase name}}.ts", "test/routes/{{kebabCase name}}.test.ts"],
       },
     ],
   });

@@ -7,7 +7,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -17,6 +17,18 @@ import { freePort, freshClone, installedService, serviceNodeStatus, type Service
 
 const execFileAsync = promisify(execFile);
 const timings: Record<string, number> = {};
+
+/** Every file under `dir` (node_modules, dist and .git aside) with its contents. */
+async function snapshot(dir: string, prefix = ''): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const entry of await readdir(path.join(dir, prefix), { withFileTypes: true })) {
+    const rel = path.join(prefix, entry.name);
+    if (['node_modules', 'dist', '.git'].includes(rel)) continue;
+    if (entry.isDirectory()) for (const [k, v] of await snapshot(dir, rel)) out.set(k, v);
+    else out.set(rel, await readFile(path.join(dir, rel), 'utf8'));
+  }
+  return out;
+}
 
 /** Runs an npm script in `cwd`; failures carry the tail of its output. */
 async function npm(cwd: string, args: string[], label = args.join(' ')): Promise<string> {
@@ -81,9 +93,9 @@ async function startService(dir: string, env: Record<string, string>): Promise<R
 const SLOW_ROUTE = `/** Test-only route written by Shovel's end-to-end test: answers after ?ms= milliseconds. */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { FastifyPluginAsync } from "fastify";
-import type { RouteOptions } from "./index.js";
+import type { RouteOptions } from "../routes.js";
 
-export const slowRoutes: FastifyPluginAsync<RouteOptions> = async (app) => {
+const slowRoutes: FastifyPluginAsync<RouteOptions> = async (app) => {
   app.get<{ Querystring: { ms?: number } }>(
     "/slow",
     {
@@ -95,11 +107,15 @@ export const slowRoutes: FastifyPluginAsync<RouteOptions> = async (app) => {
       },
     },
     async (request) => {
+      // The access line comes when the response is sent: this one says the request is in.
+      request.log.info("slow request started");
       await sleep(request.query.ms ?? 0);
       return { items: [] };
     },
   );
 };
+
+export default slowRoutes;
 `;
 
 /** The Node the service runs on here: the floor of its engines.node where CI provides it. */
@@ -135,13 +151,15 @@ suiteNeeding('generated service, end to end', serviceNodeStatus(), (serviceNode)
   }, 300_000);
 
   it('adds a route with `npm run gen -- route orders`, and still builds and passes', async () => {
+    const before = await snapshot(dir);
     await npm(dir, ['run', 'gen', '--', 'route', 'orders']);
+    // Generating only adds files: routes are loaded by @fastify/autoload, nothing is wired in.
+    const after = await snapshot(dir);
+    expect([...after.keys()].filter((file) => !before.has(file)).sort()).toEqual(['src/routes/orders.ts', 'test/routes/orders.test.ts']);
+    expect([...before].filter(([file, text]) => after.get(file) !== text).map(([file]) => file)).toEqual([]);
+
     await npm(dir, ['run', 'gen', '--', 'route', 'slow']);
     await writeFile(path.join(dir, 'src/routes/slow.ts'), SLOW_ROUTE);
-
-    const index = await readFile(path.join(dir, 'src/routes/index.ts'), 'utf8');
-    expect(index).toContain('import { ordersRoutes } from "./orders.js";');
-    expect(index).toContain('await app.register(ordersRoutes, { ...options, prefix: "/v1" });');
 
     await npm(dir, ['run', 'lint'], 'lint after gen');
     await npm(dir, ['run', 'typecheck'], 'typecheck after gen');
@@ -150,8 +168,8 @@ suiteNeeding('generated service, end to end', serviceNodeStatus(), (serviceNode)
     expect(test).toContain('test/routes/orders.test.ts');
   }, 300_000);
 
-  it('serves health, metrics and the example route over real HTTP', async () => {
-    const service = await startService(dir, {});
+  it('serves health, metrics, build info, OpenAPI and the example route over real HTTP', async () => {
+    const service = await startService(dir, { SERVICE_VERSION: '1.2.3', SERVICE_REVISION: '0123abc' });
     try {
       const live = await fetch(`${service.base}/health/live`);
       expect(live.status).toBe(200);
@@ -174,13 +192,25 @@ suiteNeeding('generated service, end to end', serviceNodeStatus(), (serviceNode)
       expect(metrics).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/v1\/hello",status_code="200"\} 1/);
       expect(metrics).toMatch(/http_request_duration_seconds_count\{method="GET",route="unmatched",status_code="404"\} 1/);
       expect(metrics).not.toContain('/v1/nope');
+      expect(metrics).toContain('build_info{version="1.2.3",revision="0123abc"} 1');
       expect((await fetch(`${service.base}/metrics`)).status).toBe(404);
 
-      // Probes are not logged at info; the example request is, with its id on every line.
+      // The OpenAPI document of the public routes, generated ones included, on the private port only.
+      const openapi = await fetch(`${service.metrics}/openapi.json`);
+      expect(openapi.status).toBe(200);
+      const document = (await openapi.json()) as { info: { version: string }; paths: Record<string, unknown> };
+      expect(document.info.version).toBe('1.2.3');
+      expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/v1/hello', '/v1/orders', '/health/live']));
+      expect((await fetch(`${service.base}/openapi.json`)).status).toBe(404);
+
+      // Probes are not logged at info; the example request is, in one access line, and every
+      // line names the build.
       const logged = service.lines();
       expect(logged.some((line) => JSON.stringify(line).includes('/health/'))).toBe(false);
       const ofRequest = logged.filter((line) => line.requestId === 'e2e-1');
-      expect(ofRequest.map((line) => line.msg)).toEqual(['incoming request', 'request completed']);
+      expect(ofRequest.map((line) => line.msg)).toEqual(['request completed']);
+      expect(ofRequest[0]).toMatchObject({ req: { method: 'GET', url: '/v1/hello?name=Ada' }, res: { statusCode: 200 } });
+      for (const line of logged) expect(line).toMatchObject({ version: '1.2.3', revision: '0123abc' });
     } finally {
       service.child.kill('SIGKILL');
     }
@@ -199,8 +229,7 @@ suiteNeeding('generated service, end to end', serviceNodeStatus(), (serviceNode)
       fetch(`${service.base}/v1/slow?ms=${1500 + i * 10}`).then((response) => response.status),
     );
     // Signal only once every request is inside the service (logged), not still connecting.
-    const arrived = () =>
-      service.lines().filter((line) => line.msg === 'incoming request' && JSON.stringify(line.req).includes('/v1/slow')).length;
+    const arrived = () => service.lines().filter((line) => line.msg === 'slow request started').length;
     while (arrived() < 20) await sleep(20);
     const signalled = Date.now();
     service.child.kill('SIGTERM');

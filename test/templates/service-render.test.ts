@@ -12,7 +12,7 @@ import { shovelConfigSchema } from '../../src/config/schema.js';
 import type { Answers } from '../../src/inputs/schema.js';
 import { markdownText } from '../../src/scaffold/escape.js';
 import { type RenderedFile, renderTree } from '../../src/scaffold/render.js';
-import { templateData } from '../../src/scaffold/template-data.js';
+import { teamSlugOf, templateData } from '../../src/scaffold/template-data.js';
 import { SERVICE_ANSWERS, serviceTemplateDir, writeService } from '../support/service-fixture.js';
 
 const HOSTILE_DESCRIPTION = [
@@ -42,6 +42,9 @@ const VARIANTS: [string, Answers][] = [
 
 const EXPECTED_FILES = [
   '.dockerignore',
+  '.editorconfig',
+  '.env.example',
+  '.github/CODEOWNERS',
   '.github/workflows/ci.yml',
   '.gitignore',
   '.nvmrc',
@@ -56,26 +59,32 @@ const EXPECTED_FILES = [
   'plop-templates/route.ts.hbs',
   'plopfile.js',
   'renovate.json',
+  'scripts/env.ts',
   'shovel.yml',
   'src/app.ts',
+  'src/config-validator.ts',
   'src/config.ts',
+  'src/env.ts',
   'src/errors.ts',
   'src/health.ts',
   'src/healthcheck.ts',
   'src/logger.ts',
   'src/main.ts',
   'src/metrics.ts',
+  'src/openapi.ts',
+  'src/routes.ts',
   'src/routes/hello.ts',
-  'src/routes/index.ts',
   'src/service.ts',
   'src/shutdown.ts',
   'test/config.test.ts',
+  'test/env-docs.test.ts',
   'test/health.test.ts',
   'test/hello.test.ts',
   'test/helper.ts',
   'test/logging.test.ts',
   'test/main.test.ts',
   'test/metrics.test.ts',
+  'test/openapi.test.ts',
   'test/request-id.test.ts',
   'test/shutdown.test.ts',
   'tsconfig.build.json',
@@ -100,7 +109,7 @@ describe.each(VARIANTS)('service template (%s)', (_name, answers) => {
     const files = await rendered;
     expect(files.map((file) => file.path)).toEqual(EXPECTED_FILES);
     const plop = fileOf(byPath(files), 'plop-templates/route.ts.hbs');
-    expect(plop).toContain('export const {{camelCase name}}Routes');
+    expect(plop).toContain('export default {{camelCase name}}Routes;');
   });
 
   it('writes JSON and YAML that parse', async () => {
@@ -158,12 +167,12 @@ describe.each(VARIANTS)('service template (%s)', (_name, answers) => {
     const health = fileOf(files, 'src/health.ts');
     expect(health).toContain(`liveness: "${config.health.liveness}"`);
     expect(health).toContain(`readiness: "${config.health.readiness}"`);
-    expect(fileOf(files, 'Dockerfile')).toContain(`"dist/healthcheck.js", "${config.health.readiness}"`);
+    expect(fileOf(files, 'Dockerfile')).toContain(`"dist/healthcheck.js", "${config.health.liveness}"`);
     const serviceConfig = fileOf(files, 'src/config.ts');
-    expect(serviceConfig).toContain(`SHUTDOWN_DELAY_MS: milliseconds.default(${config.shutdown.delayMs})`);
-    expect(serviceConfig).toContain(
-      `SHUTDOWN_TIMEOUT_MS: milliseconds.default(${config.shutdown.timeoutMs.toLocaleString('en').replace(',', '_')})`,
-    );
+    const defaultOf = (name: string) =>
+      Number(new RegExp(`${name}: milliseconds\\.default\\(\\s*([\\d_]+),`).exec(serviceConfig)?.[1]?.replace(/_/g, ''));
+    expect(defaultOf('SHUTDOWN_DELAY_MS')).toBe(config.shutdown.delayMs);
+    expect(defaultOf('SHUTDOWN_TIMEOUT_MS')).toBe(config.shutdown.timeoutMs);
   });
 
   it('writes a Dockerfile that follows the image rules', async () => {
@@ -178,21 +187,40 @@ describe.each(VARIANTS)('service template (%s)', (_name, answers) => {
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^ENV NODE_ENV=production/m);
     expect(dockerfile).toContain('CMD ["node", "dist/main.js"]');
-    expect(dockerfile).toMatch(/^HEALTHCHECK .*\n\s+CMD \["node", /m);
+    expect(dockerfile).toMatch(/^HEALTHCHECK .*\n\s+CMD \["node", "dist\/healthcheck.js", "\/health\/live"\]/m);
     expect(dockerfile).not.toMatch(/curl|wget|:latest/);
     for (const arg of ['VERSION', 'REVISION', 'CREATED', 'DESCRIPTION']) {
       expect(dockerfile).toMatch(new RegExp(`^ARG ${arg}=`, 'm'));
     }
+    // What changes with every commit comes after every file layer of the final stage, so a
+    // new commit rebuilds no layer with files in it.
+    const finalStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    const lastFileStep = Math.max(finalStage.lastIndexOf('\nCOPY '), finalStage.lastIndexOf('\nRUN '));
+    for (const volatile of ['ARG VERSION', 'ARG REVISION', 'ARG CREATED', 'ARG DESCRIPTION', 'LABEL ']) {
+      expect(finalStage.indexOf(`\n${volatile}`), volatile).toBeGreaterThan(lastFileStep);
+    }
+    expect(finalStage).toMatch(/^ENV SERVICE_VERSION="\$\{VERSION\}" \\\n\s+SERVICE_REVISION="\$\{REVISION\}"$/m);
     expect(dockerfile).toContain(`org.opencontainers.image.title="${answers.name}"`);
     expect(dockerfile).toContain('org.opencontainers.image.description="${DESCRIPTION}"');
     // The free text never lands in the Dockerfile itself.
     expect(dockerfile).not.toContain(answers.description.split('\n')[0]);
   });
 
-  it('writes a CI workflow that tests every push and releases from the release branch', async () => {
+  it('writes a CI workflow that tests every push, builds the image and releases from the release branch', async () => {
     const text = fileOf(byPath(await rendered), '.github/workflows/ci.yml');
     const workflow = parseYaml(text);
     expect(Object.keys(workflow.on)).toEqual(['push', 'pull_request']);
+    expect(Object.keys(workflow.jobs)).toEqual(['test', 'image', 'release']);
+    // Every action pinned by a full commit SHA, the tag beside it in a comment.
+    const uses = [...text.matchAll(/^\s+- uses: (\S+)(.*)$/gm)];
+    expect(uses.length).toBeGreaterThanOrEqual(5);
+    for (const [, ref, comment] of uses) {
+      expect(ref).toMatch(/^actions\/[a-z-]+@[0-9a-f]{40}$/);
+      expect(comment).toMatch(/^ # v\d+\.\d+\.\d+$/);
+    }
+    const image = workflow.jobs.image.steps.find((s: { run?: string }) => s.run?.startsWith('docker build'));
+    expect(image.run).toBe(`docker build --build-arg "REVISION=$REVISION" --tag ${answers.name}:ci .`);
+    expect(image.env).toEqual({ DOCKER_BUILDKIT: '1', REVISION: '${{ github.sha }}' });
     expect(workflow.jobs.test.steps.map((step: { run?: string }) => step.run).filter(Boolean)).toEqual([
       'npm ci',
       'npm run lint',
@@ -201,7 +229,7 @@ describe.each(VARIANTS)('service template (%s)', (_name, answers) => {
       'npm test',
     ]);
     const release = workflow.jobs.release;
-    expect(release.needs).toBe('test');
+    expect(release.needs).toEqual(['test', 'image']);
     expect(release.if).toBe("github.event_name == 'push' && github.ref == 'refs/heads/release'");
     const runs = release.steps.map((s: { run?: string }) => s.run).filter(Boolean);
     expect(runs).toEqual(['npm ci', expect.stringMatching(/^npm install --global create-shovel@\d+\.\d+\.\d+$/), 'npm run release']);
@@ -215,14 +243,45 @@ describe.each(VARIANTS)('service template (%s)', (_name, answers) => {
     });
   });
 
-  it('lists every environment variable the service reads in its README', async () => {
+  it('documents every environment variable the service reads, in README.md and .env.example', async () => {
     const files = byPath(await rendered);
     const readme = fileOf(files, 'README.md');
-    const envSchema = fileOf(files, 'src/config.ts').split('const envSchema')[1] ?? '';
+    const example = fileOf(files, '.env.example');
+    const source = fileOf(files, 'src/config.ts');
+    const envSchema = source.slice(source.indexOf('const envSchema = {'), source.indexOf('\n};', source.indexOf('const envSchema = {')));
     const variables = [...envSchema.matchAll(/^ {2}([A-Z][A-Z0-9_]*):/gm)].map((match) => match[1]);
-    expect(variables.length).toBeGreaterThanOrEqual(10);
-    for (const variable of variables) expect(readme).toContain(`\`${variable}\``);
+    expect(variables).toEqual([
+      'PORT',
+      'METRICS_PORT',
+      'HOST',
+      'LOG_LEVEL',
+      'SHUTDOWN_DELAY_MS',
+      'SHUTDOWN_TIMEOUT_MS',
+      'SERVICE_VERSION',
+      'SERVICE_REVISION',
+      'GREETING',
+    ]);
+    const table = readme.slice(readme.indexOf('<!-- env:begin'), readme.indexOf('<!-- env:end -->'));
+    expect(table.match(/^\| `[A-Z_]+` \|/gm)).toEqual(variables.map((name) => `| \`${name}\` |`));
+    expect(table).toContain(`(unset: ${answers.port}, chosen at generation)`);
+    for (const name of variables) expect(example).toContain(`\n# ${name}=`);
+    expect(fileOf(files, '.gitignore')).toMatch(/^!\.env\.example$/m);
   });
+
+  it('asks the owning team for reviews in CODEOWNERS', async () => {
+    const codeowners = fileOf(byPath(await rendered), '.github/CODEOWNERS');
+    const rules = codeowners.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+    expect(rules).toEqual([`* @your-org/${teamSlugOf(answers.team)}`]);
+    expect(rules[0]).toMatch(/^\* @your-org\/[a-z0-9]+(-[a-z0-9]+)*$/);
+  });
+});
+
+describe('teamSlugOf', () => {
+  it.each([
+    ['payments', 'payments'],
+    ['Team "Q" {{x}} ${y}', 'team-q-x-y'],
+    ['🚀', 'owners'],
+  ])('%j -> %s', (team, slug) => expect(teamSlugOf(team)).toBe(slug));
 });
 
 describe('writeService', () => {

@@ -7,7 +7,7 @@ import { request } from "node:http";
 import { loadConfig } from "./config.js";
 import { HEALTH_PATHS } from "./health.js";
 
-const path = process.argv[2] ?? HEALTH_PATHS.readiness;
+const path = process.argv[2] ?? HEALTH_PATHS.liveness;
 const config = loadConfig();
 // A wildcard listen address is not a destination; probe the loopback instead.
 const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host === "::" ? "::1" : config.host;

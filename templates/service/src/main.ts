@@ -5,7 +5,7 @@
 import { buildApp } from "./app.js";
 import { type Config, ConfigError, loadConfig } from "./config.js";
 import { loggerOptions } from "./logger.js";
-import { buildMetricsServer, createMetrics } from "./metrics.js";
+import { buildMetricsServer } from "./metrics.js";
 import { createShutdown } from "./shutdown.js";
 
 async function configOrExit(): Promise<Config | undefined> {
@@ -17,7 +17,7 @@ async function configOrExit(): Promise<Config | undefined> {
     // pino is imported only on this path: a start that goes on loads it through Fastify,
     // and a static import here would add its ESM wrapping to every cold start.
     const { pino } = await import("pino");
-    pino(loggerOptions("info")).fatal(error.message);
+    pino(loggerOptions({ level: "info" })).fatal(error.message);
     process.exitCode = 1;
     return undefined;
   }
@@ -27,9 +27,8 @@ async function main(): Promise<void> {
   const config = await configOrExit();
   if (!config) return;
 
-  const metrics = createMetrics();
-  const { app, lifecycle } = await buildApp({ config, metrics });
-  const metricsServer = buildMetricsServer(metrics);
+  const { app, lifecycle, metrics, openapi } = await buildApp({ config });
+  const metricsServer = buildMetricsServer(metrics, { openapi });
 
   // Past this point a crash must still be one JSON log line, not a bare stack on stderr.
   process.on("uncaughtException", (error) => {

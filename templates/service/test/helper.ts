@@ -11,6 +11,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     logLevel: "info",
     shutdownDelayMs: 0,
     shutdownTimeoutMs: 1000,
+    build: { version: "0.0.0", revision: "unknown" },
     greeting: "Hello",
     ...overrides,
   };

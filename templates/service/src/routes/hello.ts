@@ -1,16 +1,20 @@
-/** Example route: input validated by JSON schema, so the handler only sees valid input. */
+/**
+ * Example route: input validated by JSON schema, so the handler only sees valid input, and
+ * the same schema documents it in /openapi.json.
+ */
 import type { FastifyPluginAsync } from "fastify";
-import type { RouteOptions } from "./index.js";
+import type { RouteOptions } from "../routes.js";
 
 interface HelloQuery {
   name?: string;
 }
 
-export const helloRoutes: FastifyPluginAsync<RouteOptions> = async (app, { config }) => {
+const helloRoutes: FastifyPluginAsync<RouteOptions> = async (app, { config }) => {
   app.get<{ Querystring: HelloQuery }>(
     "/hello",
     {
       schema: {
+        description: "Greets the caller by name.",
         querystring: {
           type: "object",
           properties: { name: { type: "string", minLength: 1, maxLength: 64 } },
@@ -28,3 +32,5 @@ export const helloRoutes: FastifyPluginAsync<RouteOptions> = async (app, { confi
     async (request) => ({ message: `${config.greeting}, ${request.query.name ?? "world"}!` }),
   );
 };
+
+export default helloRoutes;
