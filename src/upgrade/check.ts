@@ -40,6 +40,9 @@ export async function checkService(options: { cwd: string; to?: string; cache?: 
 }
 
 export function formatCheck(result: CheckResult): string {
+  if (result.current && result.version !== result.target) {
+    return `✔ ${result.service} is on create-shovel ${result.version} (template ${result.template}), newer than ${result.target}.`;
+  }
   if (result.current) return `✔ ${result.service} is on create-shovel ${result.version} (template ${result.template}), current with ${result.target}.`;
   const n = result.behind.length;
   return (

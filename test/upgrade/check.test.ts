@@ -56,6 +56,9 @@ describe('shovel check', () => {
     const same = await runShovel(['check', '--to', SELF.version, '--json'], { cwd: service, env });
     expect(same.exitCode).toBe(0);
     expect(JSON.parse(same.stdout)).toMatchObject({ current: true, behind: [] });
+    const older = await runShovel(['check', '--to', '0.0.1'], { cwd: service, env });
+    expect(older.exitCode).toBe(0);
+    expect(older.stdout).toBe(`✔ orders is on create-shovel ${SELF.version} (template service), newer than 0.0.1.`);
   });
 
   it.each([
