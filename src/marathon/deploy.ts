@@ -99,7 +99,7 @@ export async function deployToMarathon(marathon: MarathonClient, options: Deploy
     progress: options.onProgress ?? (() => undefined),
     leftover: options.onLeftover ?? (() => undefined),
   };
-  const info = await run.client.info(signal);
+  const info = await ridingOut(() => run.client.info(signal), lockUntil, options);
   validateAppDefinition(definition, dialectFor(info.version));
   if (definition.id !== appId) {
     throw new StepError('SHOVEL_ERR_MARATHON_APP_ID', STEP_DEPLOY, `The definition's id ${String(definition.id)} is not the app ${appId}.`);
@@ -247,7 +247,7 @@ async function putOurs(run: Run, lockUntil: number): Promise<{ previous: Maratho
   let refusals = 0;
   const poll = options.pollIntervalMs ?? 2000;
   const lockStarted = Date.now();
-  let previous = await client.getApp(appId, signal);
+  let previous = await ridingOut(() => client.getApp(appId, signal), lockUntil, options);
   // --force cancels whatever holds the app: say whose work that was.
   const holding = options.force ? (previous?.deployments ?? []).map((d) => d.id) : [];
   const cancelled = holding.length
@@ -301,7 +301,24 @@ async function putOurs(run: Run, lockUntil: number): Promise<{ previous: Maratho
         if (running && !running.some((d) => holders.includes(d.id))) break;
         await sleep(Math.min(poll, Math.max(0, lockUntil - Date.now())), signal);
       }
-      previous = (await client.getApp(appId, signal)) ?? previous;
+      previous = (await ridingOut(() => client.getApp(appId, signal), lockUntil, options)) ?? previous;
+    }
+  }
+}
+
+/**
+ * Before the PUT nothing has changed: a leader election or a 5xx window is waited out (until
+ * `until`) instead of failing the release.
+ */
+async function ridingOut<T>(call: () => Promise<T>, until: number, options: DeployOptions): Promise<T> {
+  while (true) {
+    try {
+      return await call();
+    } catch (error) {
+      const transient = error instanceof MarathonError && (error.status === 0 || error.status >= 500) && !options.signal?.aborted;
+      const pause = options.pollIntervalMs ?? 2000;
+      if (!transient || Date.now() + pause >= until) throw error;
+      await sleep(pause, options.signal);
     }
   }
 }

@@ -130,7 +130,7 @@ describe('deployToMarathon', () => {
   it('a leader election (502 HTML pages) during the wait is ridden out, and the page is not echoed', async () => {
     const notes: string[] = [];
     const put = deployToMarathon(client, { ...base('/deploy/elect', definition('elect', 'standin/healthy:1')), deadlineMs: 6000, onProgress: (_n, _t, d) => notes.push(d) });
-    await new Promise((r) => setTimeout(r, 30));
+    await expect.poll(() => standin.app('/deploy/elect') !== undefined, { interval: 5 }).toBe(true);
     standin.faults.electing = true;
     await new Promise((r) => setTimeout(r, 500));
     standin.faults.electing = false;
@@ -142,7 +142,8 @@ describe('deployToMarathon', () => {
 
   it('an operator force-cancels our deployment while the new tasks crash-loop: exit 1, rolled back, never "success"', async () => {
     await deployToMarathon(client, base('/deploy/cancel', definition('cancel', 'standin/healthy:1')));
-    const put = deployToMarathon(client, { ...base('/deploy/cancel', definition('cancel', 'standin/crash:2')), deadlineMs: 6000, graceMs: 200 });
+    // Killed by its health check again and again (a crash image may pass one check first).
+    const put = deployToMarathon(client, { ...base('/deploy/cancel', definition('cancel', 'standin/never-healthy:2')), deadlineMs: 6000, graceMs: 200 });
     await new Promise((r) => setTimeout(r, 400));
     const ours = standin.engine.runningDeployments('/deploy/cancel')[0]!;
     standin.engine.cancel(ours.id, true);

@@ -449,6 +449,7 @@ describe('every failure after the PUT ends in a known state', () => {
   it('a PUT whose reply is lost: the landed deployment is recognised as ours, not taken for a foreign lock', async () => {
     fake = await new FakeMarathon().start();
     fake.seed(definition('registry.invalid/svc:1'));
+    fake.onDeploy = (d) => fake.converge(d, 'healthy', 1000);
     let puts = 0;
     fake.intercept = async (req, res, url, body) => {
       if (req.method !== 'PUT' || puts++ > 0) return false;
