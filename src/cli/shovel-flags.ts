@@ -2,7 +2,9 @@
  * The one table of `shovel` commands and flags: it drives parseArgs, --help and the checks of
  * flag values, so they cannot disagree.
  */
-export type Command = 'release' | 'render' | 'status' | 'rollback' | 'upgrade' | 'check' | 'fleet';
+import { INIT_INPUTS, initDefaultText } from '../init/inputs.js';
+
+export type Command = 'release' | 'render' | 'status' | 'rollback' | 'upgrade' | 'check' | 'fleet' | 'init';
 
 export interface FlagSpec {
   name: string;
@@ -17,12 +19,12 @@ export interface FlagSpec {
   choices?: readonly string[];
 }
 
-const ALL: readonly Command[] = ['release', 'render', 'status', 'rollback', 'upgrade', 'check', 'fleet'];
+const ALL: readonly Command[] = ['release', 'render', 'status', 'rollback', 'upgrade', 'check', 'fleet', 'init'];
 const RELEASING: readonly Command[] = ['release', 'render', 'status', 'rollback'];
 
 export const FLAGS: readonly FlagSpec[] = [
-  { name: 'config', type: 'string', value: 'PATH', help: 'Release config file', defaultText: 'shovel.yml', commands: RELEASING },
-  { name: 'cwd', type: 'string', value: 'DIR', help: 'Service repository to work in', defaultText: 'current directory', commands: [...RELEASING, 'upgrade', 'check'] },
+  { name: 'config', type: 'string', value: 'PATH', help: 'Release config file', defaultText: 'shovel.yml', commands: [...RELEASING, 'init'] },
+  { name: 'cwd', type: 'string', value: 'DIR', help: 'Service repository to work in', defaultText: 'current directory', commands: [...RELEASING, 'upgrade', 'check', 'init'] },
   {
     name: 'target',
     type: 'string',
@@ -81,6 +83,15 @@ export const FLAGS: readonly FlagSpec[] = [
     commands: ['upgrade', 'check'],
   },
   { name: 'from', type: 'string', value: 'FILE', help: 'A file listing service directories, one a line (# comments; relative to the file)', commands: ['fleet'] },
+  ...INIT_INPUTS.map((input): FlagSpec => ({
+    name: input.flag,
+    type: 'string',
+    value: input.type === 'string' ? 'TEXT' : 'N',
+    help: input.help,
+    defaultText: initDefaultText(input),
+    commands: ['init'],
+  })),
+  { name: 'yes', type: 'boolean', short: 'y', help: 'init: take the proposed value of every input not given; never ask', defaultText: 'off', commands: ['init'] },
   { name: 'help', type: 'boolean', short: 'h', help: 'Show this help', commands: ALL },
   {
     name: 'version',
@@ -102,6 +113,7 @@ export const COMMANDS: ReadonlyArray<{ name: Command; args?: string; summary: st
     summary: 'Take the changes of a newer template version (or of changed inputs: -- --instances 3): a three-way merge that keeps your edits. Exit 1 with conflicts (listed).',
   },
   { name: 'check', summary: 'Exit 1 when the service is behind the newest known template version (or --to), 0 when current.' },
+  { name: 'init', summary: 'Write a commented shovel.yml for the Dockerfile here (EXPOSE, HEALTHCHECK, USER); asks in a terminal, else --yes and flags. Never replaces one.' },
   { name: 'fleet', args: '<dir>...', summary: 'One table of services: team, template version, versions behind, local edits, last release.' },
 ];
 

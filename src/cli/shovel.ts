@@ -19,6 +19,7 @@ import { readVersionFacts, type TargetName } from '../release/preflight.js';
 import { Redactor } from '../release/redact.js';
 import { formatStatus } from '../release/status.js';
 import { selfPackage } from '../util/self.js';
+import { canPrompt } from '../ui/terminal.js';
 import { runCli } from './run-cli.js';
 import { COMMANDS, FLAGS, helpText, RELEASE_VERSION_COMMANDS, takeReleaseVersion, type Command } from './shovel-flags.js';
 
@@ -150,6 +151,14 @@ export async function main(argv: readonly string[], signal: AbortSignal): Promis
       const { formatFleet } = await import('../upgrade/fleet-format.js');
       const report = await fleet({ dirs: positionals, ...(str(values.from) ? { listFile: str(values.from)! } : {}), signal });
       process.stdout.write(json ? `${JSON.stringify(report)}\n` : formatFleet(report));
+      return EXIT.ok;
+    }
+    case 'init': {
+      const { init, INIT_INPUTS } = await import('../init/index.js');
+      const { formatInit } = await import('../init/format.js');
+      const given = Object.fromEntries(INIT_INPUTS.flatMap((i) => (typeof values[i.flag] === 'string' ? [[i.key, values[i.flag] as string]] : [])));
+      const result = await init({ cwd, ...(configPath ? { configPath } : {}), given, interactive: !values.yes && canPrompt(), signal });
+      process.stdout.write(formatInit(result, cwd));
       return EXIT.ok;
     }
     case 'check': {

@@ -1,0 +1,66 @@
+/**
+ * The inputs of `shovel init`: the create-shovel inputs that shovel.yml has (one table, so the
+ * flags, questions and rules are the same as create-shovel's) and the health check path, whose
+ * rule is shovel.yml's own.
+ */
+import { shovelConfigSchema } from '../config/schema.js';
+import { parseInput } from '../inputs/resolve.js';
+import { INPUTS, type InputSpec } from '../inputs/schema.js';
+
+export interface InitAnswers {
+  name: string;
+  port: number;
+  publicHost: string;
+  cpus: number;
+  memory: number;
+  instances: number;
+  imageRepository: string;
+  marathonUrl: string;
+  marathonGroup: string;
+  healthPath: string;
+}
+
+export type InitKey = keyof InitAnswers;
+
+export interface InitInput {
+  key: InitKey;
+  flag: string;
+  type: 'string' | 'integer' | 'number';
+  message: string;
+  help: string;
+  validate: (value: never) => string | undefined;
+}
+
+const FROM_CREATE_SHOVEL: readonly InitKey[] = ['name', 'port', 'publicHost', 'cpus', 'memory', 'instances', 'imageRepository', 'marathonUrl', 'marathonGroup'];
+
+const healthPathRule = (value: string): string | undefined => {
+  const checked = shovelConfigSchema.shape.health.shape.liveness.safeParse(value);
+  return checked.success ? undefined : (checked.error.issues[0]?.message ?? 'be a path').replace(/^must /, '');
+};
+
+export const INIT_INPUTS: readonly InitInput[] = [
+  ...INPUTS.filter((input) => FROM_CREATE_SHOVEL.includes(input.key as InitKey)).map((input) => input as unknown as InitInput),
+  {
+    key: 'healthPath',
+    flag: 'health-path',
+    type: 'string',
+    message: 'Health check path (HTTP, answers 200 when healthy)',
+    help: 'HTTP path of the liveness and readiness checks',
+    validate: healthPathRule as (value: never) => string | undefined,
+  },
+];
+
+/** A raw value (flag text, prompt answer) coerced and checked with the input's rule. */
+export function parseInitInput(input: InitInput, raw: unknown): { value: string | number } | { rule: string; value?: string | number } {
+  return parseInput(input as unknown as InputSpec, raw);
+}
+
+/** What --help shows as the default of an input. */
+export function initDefaultText(input: InitInput): string {
+  const spec = INPUTS.find((i) => i.key === input.key);
+  const d = spec && typeof spec.default !== 'function' ? spec.default : undefined;
+  if (input.key === 'name') return 'the directory name, made valid';
+  if (input.key === 'port') return `the first EXPOSE port, else ${String(d)}`;
+  if (input.key === 'healthPath') return 'the path of the HEALTHCHECK URL, else /';
+  return d === undefined || d === '' ? 'none' : String(d);
+}
