@@ -185,7 +185,7 @@ async function recover(
     try {
       // force: the failed deployment may still hold the lock; recovering from a failed
       // deployment is exactly what force is for (marathon-api.md).
-      back = await startRecognised(run, () => client.rollback(appId, previous.version, { force: true }), { rollbackOf: previous, before: { version: ref.version } });
+      back = await startRollback(scopeOf(run, false), { version: previous.version, definition: previous }, { version: ref.version }, true);
     } catch (error) {
       if (!(error instanceof MarathonError)) throw error;
       return unreachable(`The rollback to ${previous.version} could not be started`, error);
@@ -260,12 +260,12 @@ async function putOurs(run: Run, lockUntil: number): Promise<{ previous: Maratho
       const put = () => run.client.putApp(appId, options.definition, { ...(options.force ? { force: true } : {}), ...(signal ? { signal } : {}) });
       // A 5xx is an answer: send again (a first PUT that landed after all shows up as a lock by
       // our own deployment, recognised below). No answer at all: look before sending again.
-      const ref = await startRecognised(run, put, { sent: options.definition, ...(previous ? { before: previous } : {}) }, { on5xx: false });
+      const ref = await startRecognised(scopeOf(run), put, { sent: options.definition, ...(previous ? { before: previous } : {}) });
       return { previous, ref, interrupted: false, cancelled };
     } catch (error) {
       if (signal?.aborted) {
         // Interrupted while the PUT was out: find out whether it landed, and if so, undo it.
-        const landed = await landedRef(run, { sent: options.definition, before: previous }).catch(() => undefined);
+        const landed = await landedRef(scopeOf(run, false), { sent: options.definition, before: previous }).catch(() => undefined);
         if (!landed) throw new InterruptedError(`Interrupted before ${appId} was changed: nothing was deployed.`);
         return { previous, ref: landed, interrupted: true, cancelled };
       }
@@ -280,7 +280,7 @@ async function putOurs(run: Run, lockUntil: number): Promise<{ previous: Maratho
           continue;
         }
         // Giving up: unless the last one landed after all, nothing was changed.
-        const landed = await landedRef(run, { sent: options.definition, ...(previous ? { before: previous } : {}) }, error.deploymentId, 1).catch(() => undefined);
+        const landed = await landedRef(scopeOf(run), { sent: options.definition, ...(previous ? { before: previous } : {}) }, error.deploymentId, 1).catch(() => undefined);
         if (landed) return { previous, ref: landed, interrupted: false, cancelled };
         throw error;
       }
@@ -323,39 +323,71 @@ async function ridingOut<T>(call: () => Promise<T>, until: number, options: Depl
   }
 }
 
+/** Where a deployment-starting call runs: every request of it ends by `until`. */
+export interface Scope {
+  client: MarathonClient;
+  appId: string;
+  until: number;
+  signal?: AbortSignal;
+}
+
+function scopeOf(run: Run, withSignal = true): Scope {
+  const signal = withSignal ? run.options.signal : undefined;
+  return { client: run.client, appId: run.appId, until: run.until, ...(signal ? { signal } : {}) };
+}
+
 interface Expectation {
   /** The definition sent: a landed PUT shows it at a new version. */
   sent?: Record<string, unknown>;
   /** The app before the call. */
   before?: { version: string } | undefined;
-  /** A rollback to this app's version: a landed one shows its definition at a new version. */
-  rollbackOf?: MarathonApp;
+  /** A rollback to this definition: a landed one shows it at a new version. */
+  rollbackOf?: Record<string, unknown>;
 }
 
 /**
- * Runs a call that starts a deployment. When its outcome is unknown (no answer, a timeout, a
- * 5xx from a proxy, a body cut off after the headers) or it meets a lock held by a deployment
- * of the very version it would have created, the app is read back: a landed call is adopted.
+ * PUT {id, version} (Marathon's rollback), sent again with backoff after a 5xx (at most
+ * PUT_ATTEMPTS times, never past `until`), a landed one recognised like a PUT of ours.
  */
-async function startRecognised(run: Run, start: () => Promise<DeploymentRef>, expected: Expectation, look: { on5xx: boolean } = { on5xx: true }): Promise<DeploymentRef> {
+export async function startRollback(scope: Scope, target: { version: string; definition: Record<string, unknown> }, current: { version: string }, force: boolean): Promise<DeploymentRef> {
+  const send = () => scope.client.rollback(scope.appId, target.version, { force, ...(scope.signal ? { signal: scope.signal } : {}) });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startRecognised(scope, send, { rollbackOf: target.definition, before: current });
+    } catch (error) {
+      const refused = error instanceof MarathonError && !(error instanceof MarathonLockedError) && error.status >= 500;
+      const delay = backoffMs(250, attempt);
+      if (!refused || attempt >= PUT_ATTEMPTS || scope.signal?.aborted || Date.now() + delay >= scope.until) throw error;
+      await sleep(delay, scope.signal);
+    }
+  }
+}
+
+/**
+ * Runs a call that starts a deployment. When it got no (whole) answer (a timeout, a body cut
+ * off after the headers), or it meets a lock held by a deployment of the very change it would
+ * have made, the app is read back: a landed call is adopted. A 5xx is an answer: the caller
+ * may send again, and a first one that landed after all shows up as such a lock.
+ */
+async function startRecognised(scope: Scope, start: () => Promise<DeploymentRef>, expected: Expectation): Promise<DeploymentRef> {
   try {
     return await start();
   } catch (error) {
-    if (!(error instanceof MarathonError) || run.options.signal?.aborted) throw error;
-    const uncertain = error.status === 0 || (look.on5xx && error.status >= 500) || error instanceof MarathonLockedError;
+    if (!(error instanceof MarathonError) || scope.signal?.aborted) throw error;
+    const uncertain = error.status === 0 || error instanceof MarathonLockedError;
     if (!uncertain) throw error;
     // A 409 is an answer: one look. No answer: look a few times, a slow call may land late.
-    const landed = await landedRef(run, expected, error.deploymentId, error instanceof MarathonLockedError ? 1 : 3).catch(() => undefined);
+    const landed = await landedRef(scope, expected, error.deploymentId, error instanceof MarathonLockedError ? 1 : 3).catch(() => undefined);
     if (landed) return landed;
     throw error;
   }
 }
 
 /** Our change, if Marathon has it: the app at a new version carrying our definition. */
-async function landedRef(run: Run, expected: Expectation, deploymentId?: string, looks = 3): Promise<DeploymentRef | undefined> {
-  const { client, appId } = run;
-  for (let look = 0; look < looks && Date.now() < run.until; look++) {
-    if (look > 0) await sleep(Math.min(1000, Math.max(0, run.until - Date.now())));
+async function landedRef(scope: Scope, expected: Expectation, deploymentId?: string, looks = 3): Promise<DeploymentRef | undefined> {
+  const { client, appId } = scope;
+  for (let look = 0; look < looks && Date.now() < scope.until; look++) {
+    if (look > 0) await sleep(Math.min(1000, Math.max(0, scope.until - Date.now())));
     const app = await client.getApp(appId);
     if (app && app.version !== expected.before?.version && carries(app, expected)) {
       const deployments = await client.listDeployments();
@@ -380,7 +412,7 @@ function carries(app: MarathonApp, expected: Expectation): boolean {
 }
 
 /** The definition part of a GET app reply (no tasks, counts or deployments). */
-function stamplessDefinition(app: MarathonApp): Record<string, unknown> {
+function stamplessDefinition(app: Record<string, unknown>): Record<string, unknown> {
   const { tasks: _t, deployments: _d, tasksRunning: _r, tasksHealthy: _h, tasksStaged: _s, tasksUnhealthy: _u, lastTaskFailure: _l, taskStats: _ts, readinessCheckResults: _rc, ...definition } = app;
   return definition;
 }

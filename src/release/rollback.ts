@@ -12,6 +12,7 @@ import { isValidTag } from '../docker/tag.js';
 import { InterruptedError, StepError, UsageError } from '../errors.js';
 import { MarathonClient } from '../marathon/client.js';
 import type { MarathonAuth } from '../marathon/types.js';
+import { startRollback } from '../marathon/deploy.js';
 import { waitForDeployment } from '../marathon/wait.js';
 import type { Progress } from '../ui/progress.js';
 import { deployToDocker, runningContainers, type DockerDeployment } from './docker-target.js';
@@ -97,7 +98,7 @@ export async function rollbackMarathon(options: {
   // The deadline bounds the whole rollback, every request included.
   const client = new MarathonClient({ url: config.marathon.url, ...(options.auth ? { auth: options.auth } : {}) }).bounded(Date.now() + options.deadlineMs);
   const started = Date.now();
-  const { target, from, instances, image } = await progress.step('Choose version', async (update) => {
+  const { target, from, instances, image, definition, currentVersion } = await progress.step('Choose version', async (update) => {
     const app = await client.getApp(appId, signal);
     if (!app) throw notDeployed(appId, 'Choose version');
     const current = app.versionInfo?.lastConfigChangeAt ?? app.version;
@@ -133,10 +134,11 @@ export async function rollbackMarathon(options: {
     const definition = await client.getVersion(appId, target, signal);
     const image = imageOf(definition);
     update(`${current} -> ${target}${image ? ` (${image})` : ''}`);
-    return { target, from: current, instances: typeof definition.instances === 'number' ? definition.instances : app.instances, image };
+    return { target, from: current, instances: typeof definition.instances === 'number' ? definition.instances : app.instances, image, definition, currentVersion: app.version };
   });
   return progress.step('Deploy and wait', async (update) => {
-    const ref = await client.rollback(appId, target, { force: options.force, ...(signal ? { signal } : {}) });
+    // Sent once, again after a 5xx; a PUT whose reply was lost is recognised, not repeated.
+    const ref = await startRollback({ client, appId, until: started + options.deadlineMs, ...(signal ? { signal } : {}) }, { version: target, definition }, { version: currentVersion }, options.force);
     const result = await waitForDeployment(client, {
       appId,
       deploymentId: ref.deploymentId,

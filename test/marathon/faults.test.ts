@@ -715,4 +715,27 @@ describe('success is held and recorded only when real', () => {
     expect(fake.putBodies.at(-1)).toEqual({ id: APP_ID, version: v1 });
     expect(serving(fake)).toEqual(['registry.invalid/svc:1', 'registry.invalid/svc:1']);
   });
+
+  it('shovel rollback whose PUT reply is lost: the landed rollback is recognised, not sent again', async () => {
+    fake = await new FakeMarathon().start();
+    const v1 = fake.seed(definition('registry.invalid/svc:1'));
+    fake.change(definition('registry.invalid/svc:2'));
+    await new Promise((r) => setTimeout(r, 100));
+    fake.onDeploy = (d) => fake.converge(d, 'healthy', 800);
+    fake.intercept = async (req, res, _url, body) => {
+      if (req.method !== 'PUT') return false;
+      fake.intercept = undefined;
+      fake.putBodies.push(JSON.parse(body) as Record<string, unknown>);
+      fake.change(JSON.parse(body) as Record<string, unknown>);
+      res.socket?.destroy();
+      return true;
+    };
+    const stream = new PassThrough();
+    stream.resume();
+    const done = await rollbackMarathon({ config: config(fake.url), auth: { kind: 'basic', user: USER, password: PASSWORD }, version: v1, log: [], deadlineMs: 5000, force: false, progress: new Progress({ stream, interactive: false }) });
+    expect(done.version).toBe(v1);
+    expect(done.appVersion).toBe(fake.app!.version);
+    expect(fake.putBodies).toEqual([{ id: APP_ID, version: v1 }]);
+    expect(serving(fake)).toEqual(['registry.invalid/svc:1', 'registry.invalid/svc:1']);
+  });
 });
