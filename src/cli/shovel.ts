@@ -142,7 +142,8 @@ export async function main(argv: readonly string[], signal: AbortSignal): Promis
     case 'upgrade': {
       const { upgrade } = await import('../upgrade/upgrade.js');
       const { formatUpgrade } = await import('../upgrade/format.js');
-      const result = await upgrade({ cwd, dryRun: Boolean(values['dry-run']), inputs, signal, ...(str(values.to) ? { to: str(values.to)! } : {}) });
+      const interactive = Boolean(process.stdin.isTTY) && process.env.CI !== 'true' && !json;
+      const result = await upgrade({ cwd, dryRun: Boolean(values['dry-run']), inputs, interactive, signal, ...(str(values.to) ? { to: str(values.to)! } : {}) });
       process.stdout.write(json ? `${JSON.stringify(result)}\n` : formatUpgrade(result));
       return result.outcome === 'conflicts' ? EXIT.failed : EXIT.ok;
     }

@@ -15,6 +15,7 @@ import { applyMerge, classifyConflicts } from './apply.js';
 import { cacheDir, knownVersions } from './cache.js';
 import { exportTree, git, requireCleanRepository, treeOfDirectory } from './git-trees.js';
 import { LOCKFILE, reconcileLockfile } from './lockfile.js';
+import { askNewInputs, keysOfFlags } from './ask-inputs.js';
 import { inputFlags } from './input-flags.js';
 import { mergeTrees } from './merge.js';
 import { loadMigrations, pendingMigrations } from './migrations.js';
@@ -30,6 +31,8 @@ export interface UpgradeOptions {
   dryRun?: boolean;
   /** Input flags for the new render (values for new inputs, or changed answers). */
   inputs?: readonly string[];
+  /** A terminal is there to ask for new inputs (else they take their defaults). */
+  interactive?: boolean;
   cache?: string;
   signal?: AbortSignal;
 }
@@ -108,11 +111,19 @@ export async function upgrade(options: UpgradeOptions): Promise<UpgradeResult> {
     const baseDir = path.join(work, 'base', result.service);
     const newDir = path.join(work, 'new', result.service);
     await Promise.all([mkdir(path.dirname(baseDir)), mkdir(path.dirname(newDir))]);
-    const [, newRecord] = await Promise.all([
+    let [, newRecord] = await Promise.all([
       renderVersion(oldPkg, record, baseDir, { signal }),
       renderVersion(newPkg, record, newDir, { inputs, signal }),
     ]);
     const before = record.answers as unknown as Record<string, unknown>;
+    const added = Object.keys(newRecord.answers).filter((k) => !(k in before) && !keysOfFlags(inputs).includes(k));
+    if (options.interactive && newPkg.source === 'installed' && added.length > 0) {
+      const asked = await askNewInputs(before, added, signal);
+      if (asked.length > 0) {
+        await rm(newDir, { recursive: true, force: true });
+        newRecord = await renderVersion(newPkg, record, newDir, { inputs: [...inputs, ...asked], signal });
+      }
+    }
     for (const [key, value] of Object.entries(newRecord.answers)) {
       if (!(key in before)) result.newInputs[key] = value;
       else if (!isDeepStrictEqual(before[key], value)) result.changedAnswers[key] = [before[key], value];
