@@ -49,9 +49,10 @@ export const PATTERNS = {
   imageRepository:
     /^(?:(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?::[0-9]{1,5})?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/,
   /** rules.baseImage: a tag other than latest, and/or a digest. */
-  baseImage: /^[a-z0-9][a-z0-9._\-/:]*?(?::(?!latest(?:@|$))[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}(?:@sha256:[a-f0-9]{64})?|@sha256:[a-f0-9]{64})$/,
-  /** rules.httpUrl: empty, or http(s):// with a host, no credentials, query or fragment. */
-  httpUrl: /^(?:|[Hh][Tt][Tt][Pp][Ss]?:\/\/[^\s/?#@]+(?:\/[^\s?#]*)?)$/,
+  baseImage: /^(?!.*:latest(?:@|$))[a-z0-9][a-z0-9._\-/:]*?(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}(?:@sha256:[a-f0-9]{64})?|@sha256:[a-f0-9]{64})$/,
+  /** rules.httpUrl: empty, or http(s):// with a host name or IPv4 address and a port, no credentials, query or fragment. */
+  httpUrl:
+    /^(?:|[Hh][Tt][Tt][Pp][Ss]?:\/\/[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::(?:[0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(?:\/[^\s?#]*)?)$/,
 } as const;
 
 /** Names of Node.js core modules and the like that pass PATTERNS.serviceName but rules.serviceName refuses. */
@@ -116,15 +117,15 @@ export const shovelConfigSchema = z
       .describe('Where the image is pushed.'),
     resources: z
       .object({
-        cpus: ranged('cpus').describe(`CPU shares per instance (Marathon cpus); ${rules.rangeRule('cpus').replace(/^be /, '')}.`),
-        memory: ranged('memory').describe(`Memory limit per instance in MiB (Marathon mem); ${rules.rangeRule('memory').replace(/^be /, '')}.`),
-        instances: ranged('instances').describe(`Number of instances; ${rules.rangeRule('instances').replace(/^be /, '')}.`),
+        cpus: ranged('cpus').describe('CPU shares per instance (Marathon cpus).'),
+        memory: ranged('memory').describe('Memory limit per instance in MiB (Marathon mem).'),
+        instances: ranged('instances').describe('Number of instances to run.'),
       })
       .strict()
       .describe('What each instance gets, and how many run.'),
     ports: z
       .object({
-        http: port.describe(`The HTTP port the service listens on inside its container ($PORT), behind the public URL; ${rules.rangeRule('port').replace(/^be /, '')}.`),
+        http: port.describe('The HTTP port the service listens on inside its container ($PORT), behind the public URL.'),
         metrics: port.describe('The private metrics port ($METRICS_PORT), never given a public URL; must differ from ports.http.'),
       })
       .strict()
