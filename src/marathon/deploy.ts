@@ -63,6 +63,8 @@ export interface DeployResult {
 const STEP_DEPLOY = 'marathon deploy';
 /** Sends of the new definition refused by a 5xx or left without an answer, at most. */
 const PUT_ATTEMPTS = 4;
+/** How far past the deadline the last look at Marathon may end. */
+const FINAL_LOOK_MS = 1000;
 const STEP_ROLLBACK = 'marathon rollback';
 
 interface Run {
@@ -94,7 +96,8 @@ export async function deployToMarathon(marathon: MarathonClient, options: Deploy
     arm() {
       run.until = Date.now() + options.deadlineMs;
       run.waitUntil = run.until - reserve;
-      run.client = marathon.bounded(run.until);
+      // Room for one last look at the deadline.
+      run.client = marathon.bounded(run.until + FINAL_LOOK_MS);
     },
     progress: options.onProgress ?? (() => undefined),
     leftover: options.onLeftover ?? (() => undefined),

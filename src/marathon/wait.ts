@@ -240,6 +240,7 @@ export async function waitForDeployment(marathon: MarathonClient, options: WaitO
   let goneSince: number | undefined;
   let successSince: number | undefined;
   let authTroubleSince: number | undefined;
+  let lastObservation: Observation | undefined;
   const same = new SameDefinition(client, options.appId, ours.version);
   const result = (kind: FailureKind, reason: string, error?: unknown): WaitResult => ({
     outcome: 'failure',
@@ -282,6 +283,13 @@ export async function waitForDeployment(marathon: MarathonClient, options: WaitO
       } catch (error) {
         if (options.signal?.aborted) return interrupted();
         if (!(error instanceof MarathonError)) throw error;
+        // Out of time for even one more look: decide on the last one, as at the deadline.
+        if (error.code === 'SHOVEL_ERR_MARATHON_DEADLINE') {
+          const last = lastObservation ? decide({ ...lastObservation, now: Math.max(deadline, lastObservation.now) }) : undefined;
+          if (last === 'success') return { outcome: 'success', app: lastObservation!.app!, polls, eventWakeups };
+          if (last && last !== 'wait') return result(last.kind, last.failure);
+          return result('deadline', 'not healthy before the deadline: Marathon was not asked again in time');
+        }
         // Hiccups (leader election, a dropped connection, a slow answer) heal by waiting; an
         // auth refusal may be a credential being renewed, for a short while; anything else
         // (400, 404 ...) will not heal.
@@ -295,6 +303,7 @@ export async function waitForDeployment(marathon: MarathonClient, options: WaitO
         }
       }
       if (observation) {
+        lastObservation = observation;
         const decision = decide(observation);
         const app = observation.app;
         if (app) {
