@@ -355,6 +355,8 @@ describe('a reproducible tree', () => {
     expect(renovate.schedule).toEqual(expect.arrayContaining([expect.any(String)]));
     expect(renovate.packageRules.some((rule: { groupName?: string }) => rule.groupName)).toBe(true);
     expect(renovate.lockFileMaintenance.enabled).toBe(true);
+    // The workflow's actions stay pinned by commit when Renovate updates them.
+    expect(renovate.extends).toContain('helpers:pinGitHubActionDigests');
   });
 
   it('points shovel.yml at the JSON Schema it ships, the one `npm run build` wrote', async () => {
