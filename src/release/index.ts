@@ -10,6 +10,7 @@ import { loadConfig } from '../config/load.js';
 import { appIdOf, type ShovelConfig } from '../config/schema.js';
 import { buildImage } from '../docker/build.js';
 import { pushImage } from '../docker/push.js';
+import { requireDockerLogin } from '../docker/credentials.js';
 import {
   checkRegistryReachable,
   loginToTemporaryConfig,
@@ -164,8 +165,12 @@ async function run(ctx: Context, startedAt: Date): Promise<void> {
     update('docker engine');
     await checkDockerEngine(signal);
     update(`registry ${registry}`);
-    await checkRegistryReachable(registry, signal ? { signal } : {});
+    const reach = await checkRegistryReachable(registry, signal ? { signal } : {});
     const credentials = registryCredentialsFromEnv(env);
+    if (reach.authRequired && !credentials) {
+      update(`docker login for ${registry}`);
+      await requireDockerLogin(registry, env, signal);
+    }
     let session: RegistrySession | undefined;
     if (credentials) {
       update(`registry login as ${credentials.user}`);
