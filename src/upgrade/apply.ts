@@ -32,26 +32,30 @@ export function classifyConflicts(merge: MergeResult): Applied {
 
 const NO_OBJECT = '0'.repeat(40);
 
-export async function applyMerge(repo: string, merge: MergeResult): Promise<Applied> {
+/**
+ * `tree` is the whole repository's tree after the merge; the merge's paths are relative to
+ * the service, which sits at `prefix` in the work tree at `top`.
+ */
+export async function applyMerge(top: string, prefix: string, tree: string, merge: MergeResult): Promise<Applied> {
   // Index and working tree equal HEAD (upgrade refuses anything else): a two-tree read-tree is
   // a fast-forward from HEAD to the merged tree, touching only the paths that differ.
-  await git(repo, ['read-tree', '-u', '-m', 'HEAD', merge.tree]);
+  await git(top, ['read-tree', '-u', '-m', 'HEAD', tree]);
   const applied = classifyConflicts(merge);
   for (const file of applied.keptDeleted) {
-    await git(repo, ['rm', '--quiet', '--cached', '--', file]);
-    await rm(path.join(repo, file), { force: true });
+    await git(top, ['rm', '--quiet', '--cached', '--', `${prefix}${file}`]);
+    await rm(path.join(top, prefix, file), { force: true });
   }
   const unmerged = merge.conflicts.filter((c) => applied.conflicts.includes(c.path));
   if (unmerged.length > 0) {
     const records: string[] = [];
     for (const c of unmerged) {
-      records.push(`0 ${NO_OBJECT}\t${c.path}`);
+      records.push(`0 ${NO_OBJECT}\t${prefix}${c.path}`);
       for (const stage of [1, 2, 3] as const) {
         const entry = c.stages[stage];
-        if (entry) records.push(`${entry.mode} ${entry.oid} ${stage}\t${c.path}`);
+        if (entry) records.push(`${entry.mode} ${entry.oid} ${stage}\t${prefix}${c.path}`);
       }
     }
-    await git(repo, ['update-index', '-z', '--index-info'], { input: records.map((r) => `${r}\0`).join('') });
+    await git(top, ['update-index', '-z', '--index-info'], { input: records.map((r) => `${r}\0`).join('') });
   }
   return applied;
 }

@@ -3,7 +3,7 @@
  * plain directories (through a temporary index, so the repository's own index is untouched)
  * and commits that exist only as objects, never on a branch.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
@@ -17,8 +17,17 @@ export async function git(cwd: string, args: string[], options: GitOptions = {})
   return (await exec(STEP, 'git', args, { cwd, ...options })).stdout;
 }
 
-/** The repository's HEAD commit; refuses a directory that is not a git work tree with a commit. */
-export async function requireCleanRepository(dir: string): Promise<{ head: string; gitDir: string }> {
+export interface Repository {
+  head: string;
+  gitDir: string;
+  /** The top of the work tree. */
+  top: string;
+  /** Where the service is inside it: '' at the top, else e.g. `services/orders/`. */
+  prefix: string;
+}
+
+/** The repository the service is in; refuses a directory that is not in a clean git work tree with a commit. */
+export async function requireCleanRepository(dir: string): Promise<Repository> {
   const head = await run('git', ['rev-parse', '--verify', '--quiet', 'HEAD'], { step: STEP, cwd: dir });
   if (!head.ok) {
     throw new UsageError('SHOVEL_ERR_GIT', head.missing ? 'git is not installed.' : `${dir} is not a git repository with at least one commit.`, {
@@ -33,8 +42,8 @@ export async function requireCleanRepository(dir: string): Promise<{ head: strin
       hint: 'Commit or stash them, then run shovel upgrade again.',
     });
   }
-  const gitDir = (await git(dir, ['rev-parse', '--absolute-git-dir'])).trim();
-  return { head: head.stdout.trim(), gitDir };
+  const [gitDir, top, prefix] = (await git(dir, ['rev-parse', '--absolute-git-dir', '--show-toplevel', '--show-prefix'])).split('\n');
+  return { head: head.stdout.trim(), gitDir: gitDir!, top: top!, prefix: prefix ?? '' };
 }
 
 async function withTemporaryIndex<T>(work: (env: Record<string, string>) => Promise<T>): Promise<T> {
@@ -55,11 +64,22 @@ export function treeOfDirectory(gitDir: string, dir: string): Promise<string> {
   });
 }
 
-/** Write the files of `treeish` into `dir` (which must be empty), leaving the repository's index alone. */
-export function exportTree(repo: string, treeish: string, dir: string): Promise<void> {
+/** Write the files of `treeish` into `dir` (new or empty), leaving the repository's index alone. Run from the top of the work tree. */
+export function exportTree(top: string, treeish: string, dir: string): Promise<void> {
   return withTemporaryIndex(async (env) => {
-    await git(repo, ['read-tree', treeish], { env });
-    await git(repo, ['checkout-index', '--all', '--force', `--prefix=${dir}${path.sep}`], { env });
+    await mkdir(dir, { recursive: true });
+    await git(top, ['read-tree', treeish], { env });
+    await git(top, ['checkout-index', '--all', '--force', `--prefix=${dir}${path.sep}`], { env });
+  });
+}
+
+/** `base` (a tree-ish) with the directory at `prefix` replaced by `subtree`: a service's merge put back into its repository. */
+export function graftTree(top: string, base: string, prefix: string, subtree: string): Promise<string> {
+  return withTemporaryIndex(async (env) => {
+    await git(top, ['read-tree', base], { env });
+    await git(top, ['rm', '-r', '--cached', '--quiet', '--ignore-unmatch', '--', prefix], { env });
+    await git(top, ['read-tree', `--prefix=${prefix}`, subtree], { env });
+    return (await git(top, ['write-tree'], { env })).trim();
   });
 }
 

@@ -29,9 +29,10 @@ export async function renderVersion(
   );
   // Exit 2: the version refused an input (a flag given after --, or a recorded answer its rules no longer accept).
   if (result.exitCode === 2) {
-    const said = result.stderr.split('\n').find((l) => l.trim()) ?? result.all;
-    throw new UsageError('SHOVEL_ERR_INPUT_INVALID', `create-shovel ${pkg.version} refused the inputs: ${said.replace(/^✖\s*/, '')}`, {
-      details: result.stderr.split('\n').slice(1).filter((l) => l.trim()).slice(0, 20),
+    const lines = result.stderr.split('\n');
+    const said = (lines.find((l) => l.trim()) ?? result.all).replace(/^✖\s*/, '').replace(/\s*\[[A-Z_]+\]$/, '');
+    throw new UsageError('SHOVEL_ERR_INPUT_INVALID', `create-shovel ${pkg.version} refused the inputs: ${said}`, {
+      details: lines.flatMap((l) => /^\s+- (.*)$/.exec(l)?.[1] ?? []).slice(0, 20),
       hint: 'Fix the input flag after --, or the answer in .shovel/answers.json, and run again.',
     });
   }

@@ -13,7 +13,7 @@ import { UsageError } from '../errors.js';
 import type { AnswersRecord } from '../scaffold/files.js';
 import { applyMerge, classifyConflicts } from './apply.js';
 import { cacheDir, knownVersions } from './cache.js';
-import { exportTree, git, requireCleanRepository, treeOfDirectory } from './git-trees.js';
+import { exportTree, git, graftTree, requireCleanRepository, treeOfDirectory } from './git-trees.js';
 import { LOCKFILE, reconcileLockfile } from './lockfile.js';
 import { askNewInputs, keysOfFlags } from './ask-inputs.js';
 import { inputFlags } from './input-flags.js';
@@ -80,7 +80,7 @@ export async function upgrade(options: UpgradeOptions): Promise<UpgradeResult> {
   const inputs = inputFlags(options.inputs ?? []);
   const record = await readAnswersRecord(repo);
   const target = await chooseTarget(record, options.to, cache);
-  const { gitDir } = await requireCleanRepository(repo);
+  const { gitDir, top, prefix } = await requireCleanRepository(repo);
   const result: UpgradeResult = {
     service: String(record.answers.name ?? path.basename(repo)),
     from: record.version,
@@ -131,10 +131,11 @@ export async function upgrade(options: UpgradeOptions): Promise<UpgradeResult> {
 
     const migrations = pendingMigrations(await loadMigrations(newPkg.root), record.version, target);
     result.migrations = migrations.map((m) => `${m.version}: ${m.description}`);
-    let yoursTree = (await git(repo, ['rev-parse', 'HEAD^{tree}'])).trim();
+    // A service inside a larger repository (a monorepo) merges its own directory only.
+    let yoursTree = (await git(repo, ['rev-parse', prefix ? `HEAD:${prefix.replace(/\/$/, '')}` : 'HEAD^{tree}'])).trim();
     if (migrations.length > 0) {
       const yoursDir = path.join(work, 'yours');
-      await exportTree(repo, 'HEAD', yoursDir);
+      await exportTree(top, yoursTree, yoursDir);
       for (const m of migrations) {
         await m.run({ dir: baseDir, answers: { ...record.answers } });
         await m.run({ dir: yoursDir, answers: { ...record.answers } });
@@ -142,17 +143,19 @@ export async function upgrade(options: UpgradeOptions): Promise<UpgradeResult> {
       yoursTree = await treeOfDirectory(gitDir, yoursDir);
     }
     const [baseTree, newTree] = await Promise.all([treeOfDirectory(gitDir, baseDir), treeOfDirectory(gitDir, newDir)]);
-    const merge = await mergeTrees(repo, { base: baseTree, yours: yoursTree, template: newTree }, { yours: 'yours', template: `create-shovel@${target}` });
-    result.changes = (await git(repo, ['diff-tree', '-r', '--name-status', '--no-renames', 'HEAD', merge.tree])).split('\n').filter(Boolean);
+    // From the top: git prints the merge's paths relative to the directory it runs in.
+    const merge = await mergeTrees(top, { base: baseTree, yours: yoursTree, template: newTree }, { yours: 'yours', template: `create-shovel@${target}` });
+    const tree = prefix ? await graftTree(top, 'HEAD', prefix, merge.tree) : merge.tree;
+    result.changes = (await git(repo, ['diff-tree', '-r', '--name-status', '--no-renames', '--relative', 'HEAD', tree])).split('\n').filter(Boolean);
 
     if (options.dryRun) {
       const planned = classifyConflicts(merge);
       Object.assign(result, planned, { outcome: 'planned' as const });
-      result.diff = await git(repo, ['diff', '--no-color', '--no-ext-diff', 'HEAD', merge.tree]);
+      result.diff = await git(repo, ['diff', '--no-color', '--no-ext-diff', '--relative', 'HEAD', tree]);
       return result;
     }
 
-    const applied = await applyMerge(repo, merge);
+    const applied = await applyMerge(top, prefix, tree, merge);
     // The record is the new render's: the target version and every answer, new ones included.
     await writeFile(path.join(repo, ANSWERS_RECORD), await readFile(path.join(newDir, ANSWERS_RECORD)));
     await git(repo, ['add', '--', ANSWERS_RECORD]);
@@ -160,7 +163,7 @@ export async function upgrade(options: UpgradeOptions): Promise<UpgradeResult> {
     result.lockfile = await reconcileLockfile(repo, newDir, applied.conflicts.includes(LOCKFILE));
     if (result.lockfile === 'template') applied.conflicts = applied.conflicts.filter((f) => f !== LOCKFILE);
     Object.assign(result, applied);
-    result.changes = (await git(repo, ['diff', '--cached', '--name-status', '--no-renames', 'HEAD'])).split('\n').filter(Boolean);
+    result.changes = (await git(repo, ['diff', '--cached', '--name-status', '--no-renames', '--relative', 'HEAD'])).split('\n').filter(Boolean);
     result.outcome = applied.conflicts.length > 0 ? 'conflicts' : 'merged';
     return result;
   } finally {

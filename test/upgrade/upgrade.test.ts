@@ -184,6 +184,38 @@ describe('shovel upgrade', () => {
     expect(JSON.parse(await read(dir, '.shovel/answers.json'))).toMatchObject({ version: NEXT, answers: { instances: 3, cpus: 0.5 } });
   }, 120_000);
 
+  it('a service inside a larger repository: only its directory is merged, paths relative to it', async () => {
+    const mono = await tempDir('shovel-mono-');
+    await git(mono, 'init', '--quiet', '--initial-branch=main');
+    await writeFile(path.join(mono, 'README.md'), '# The monorepo\n');
+    await mkdir(path.join(mono, 'services'));
+    const old = await obtainTemplate(OLD, { cache });
+    // Inside a work tree create-shovel makes no repository of its own.
+    const dir = await generateService(old.root, path.join(mono, 'services'), 'orders');
+    await git(mono, 'add', '--all');
+    await git(mono, 'commit', '--quiet', '-m', 'orders');
+    await edit(dir, 'README.md', (text) => {
+      const [line, rest] = firstLine(text);
+      return `${line}${OWNER_NOTE}${rest}`;
+    });
+    await rm(path.join(dir, 'test/metrics.test.ts'));
+    await git(mono, 'commit', '--quiet', '-am', 'orders: README, no metrics test');
+
+    const run = await runShovel(['upgrade', '--json'], { cwd: dir, env: env() });
+    expect(run.exitCode, run.stderr).toBe(1);
+    const result = JSON.parse(run.stdout) as { conflicts: string[]; keptDeleted: string[]; changes: string[] };
+    expect(result).toMatchObject({ conflicts: ['README.md'], keptDeleted: ['test/metrics.test.ts'] });
+    expect(result.changes).toContain('A\tdocs/operations.md');
+    expect(await read(mono, 'README.md')).toBe('# The monorepo\n');
+    expect(await read(dir, 'README.md')).toContain('<<<<<<< yours\n');
+    expect(await exists(dir, 'test/metrics.test.ts')).toBe(false);
+    const status = await git(mono, 'status', '--porcelain');
+    expect(status).toMatch(/^UU services\/orders\/README\.md$/m);
+    expect(status).toMatch(/^A {2}services\/orders\/docs\/operations\.md$/m);
+    expect(status.split('\n').every((l) => l.slice(3).startsWith('services/orders/'))).toBe(true);
+    expect(JSON.parse(await read(dir, '.shovel/answers.json'))).toMatchObject({ version: NEXT });
+  }, 120_000);
+
   it.each([
     [['upgrade', '--', '--release'], '--release steers create-shovel itself, not an input'],
     [['upgrade', '--', 'instances'], 'After --, give input flags such as --instances 3 (got "instances")'],
