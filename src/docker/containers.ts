@@ -33,6 +33,9 @@ export function runArgs(spec: RunSpec): string[] {
     // The docker target never pulls: the image was just built (or kept for a rollback).
     '--pull',
     'never',
+    // node is PID 1 in the image and does not reap orphans: docker's init does (and passes
+    // SIGTERM on, so the drain still runs).
+    '--init',
     '--name',
     spec.name,
     '--stop-timeout',

@@ -7,6 +7,14 @@ import { appIdOf, type ShovelConfig } from '../config/schema.js';
 import { bridgedTaskEnv, LISTEN_ADDRESS_ENV, PORT_ENV_NAMES } from '../release/port-contract.js';
 import type { MarathonDialect } from './types.js';
 
+/**
+ * `docker run --init` on the agent: node is PID 1 in the image and does not reap orphaned
+ * children; docker's init does, and forwards SIGTERM so the drain still runs. Docker
+ * containerizer parameters are passed to the docker CLI as `--key=value`
+ * (AppDefinition.json: container.docker.parameters, 0.11 to 1.x).
+ */
+const INIT_PARAMETERS = [{ key: 'init', value: 'true' }];
+
 export type { MarathonDialect } from './types.js';
 
 export interface RenderOptions {
@@ -72,7 +80,7 @@ export function renderAppDefinition(config: ShovelConfig, options: RenderOptions
       container: {
         type: 'DOCKER',
         // Unique tags or digests: a forced pull would only slow every start.
-        docker: { image: options.image, forcePullImage: false },
+        docker: { image: options.image, forcePullImage: false, parameters: INIT_PARAMETERS },
         portMappings: [
           { containerPort: config.ports.http, hostPort: 0, name: 'http', protocol: 'tcp' },
           { containerPort: config.ports.metrics, hostPort: 0, name: 'metrics', protocol: 'tcp' },
@@ -125,6 +133,7 @@ export function renderAppDefinition(config: ShovelConfig, options: RenderOptions
         image: options.image,
         network: 'BRIDGE',
         forcePullImage: false,
+        parameters: INIT_PARAMETERS,
         portMappings: [
           { containerPort: config.ports.http, hostPort: 0, protocol: 'tcp' },
           { containerPort: config.ports.metrics, hostPort: 0, protocol: 'tcp' },

@@ -42,6 +42,8 @@ describe('docker command lines', () => {
     expect(args.slice(0, 4)).toEqual(['run', '--detach', '--network', 'host']);
     expect(args).toContain('shovel.service=orders');
     expect(args).toContain('PORT=40001');
+    // PID 1 is node: docker's init reaps orphans and forwards SIGTERM.
+    expect(args).toContain('--init');
     expect(args).not.toContain('PORT=1');
     expect(args).toContain('METRICS_PORT=40002');
     expect(args).toContain('GREETING=hi');

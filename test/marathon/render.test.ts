@@ -96,6 +96,12 @@ describe('renderAppDefinition', () => {
           "docker": {
             "forcePullImage": false,
             "image": "127.0.0.1:5000/payments/orders-api:1.2.0-abc1234",
+            "parameters": [
+              {
+                "key": "init",
+                "value": "true",
+              },
+            ],
           },
           "portMappings": [
             {
@@ -183,6 +189,12 @@ describe('renderAppDefinition', () => {
             "forcePullImage": false,
             "image": "127.0.0.1:5000/payments/orders-api:1.2.0-abc1234",
             "network": "BRIDGE",
+            "parameters": [
+              {
+                "key": "init",
+                "value": "true",
+              },
+            ],
             "portMappings": [
               {
                 "containerPort": 8080,
@@ -247,6 +259,12 @@ describe('renderAppDefinition', () => {
             "forcePullImage": false,
             "image": "127.0.0.1:5000/payments/orders-api:1.2.0-abc1234",
             "network": "BRIDGE",
+            "parameters": [
+              {
+                "key": "init",
+                "value": "true",
+              },
+            ],
             "portMappings": [
               {
                 "containerPort": 8080,
