@@ -34,7 +34,8 @@ export async function requireCleanRepository(dir: string): Promise<Repository> {
       hint: 'Upgrade merges through git, so that every change it makes can be reviewed and undone: commit the service first.',
     });
   }
-  const status = await git(dir, ['status', '--porcelain', '--untracked-files=normal']);
+  // The service's own directory: in a larger repository, work elsewhere is not in the way.
+  const status = await git(dir, ['status', '--porcelain', '--untracked-files=normal', '--', '.']);
   const changes = status.split('\n').filter(Boolean);
   if (changes.length > 0) {
     throw new UsageError('SHOVEL_ERR_DIRTY', `${dir} has uncommitted changes; upgrade merges into the working tree and needs it clean.`, {
