@@ -1,4 +1,5 @@
 /** What `shovel upgrade` says, as text (the CLI prints it; --json prints the result itself). */
+import { LOCKFILE, MANIFEST } from './lockfile.js';
 import type { UpgradeResult } from './upgrade.js';
 
 function list(title: string, items: string[]): string[] {
@@ -19,12 +20,12 @@ export function formatUpgrade(r: UpgradeResult): string {
   }
   if (r.outcome !== 'planned') lines.push(...r.changes.map((c) => `  ${c.replace('\t', ' ')}`));
   lines.push(...list(r.outcome === 'planned' ? 'Migrations (run on copies only):' : 'Migrations run:', r.migrations));
-  lines.push(...list('New inputs (defaults unless given after --; change one later with shovel upgrade -- --<input> <value>):', Object.entries(r.newInputs).map(([k, v]) => `${k} = ${JSON.stringify(v)}`)));
+  lines.push(...list('New inputs (asked, given after --, or their defaults; change one later with shovel upgrade -- --<input> <value>):', Object.entries(r.newInputs).map(([k, v]) => `${k} = ${JSON.stringify(v)}`)));
   lines.push(...list('Changed answers:', Object.entries(r.changedAnswers).map(([k, [a, b]]) => `${k}: ${JSON.stringify(a)} -> ${JSON.stringify(b)}`)));
   lines.push(...list('Kept deleted (you deleted them; the template changed them):', r.keptDeleted));
   lines.push(...list('Kept yours (you changed them; the template no longer has them):', r.keptYours));
   lines.push(...list(r.outcome === 'planned' ? 'Would conflict:' : 'Conflicts (marked inline with <<<<<<< yours / >>>>>>> create-shovel@...; resolve, then git add):', r.conflicts));
-  if (r.lockfile === 'conflict') lines.push(`${'package-lock.json'} conflicts: after resolving package.json, run npm install --package-lock-only.`);
+  if (r.lockfile === 'conflict') lines.push(`${LOCKFILE} conflicts: once ${MANIFEST} is resolved, run npm install --package-lock-only.`);
   if (r.outcome !== 'planned') lines.push('Next: review with git diff --cached (and git diff), run npm ci && npm test, then commit.');
   return `${lines.join('\n')}\n`;
 }
