@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MarathonClient } from '../../src/marathon/client.js';
 import type { MarathonApp, MarathonTask } from '../../src/marathon/types.js';
+import { concernsUs } from '../../src/marathon/events.js';
 import { decide, waitForDeployment, type Observation } from '../../src/marathon/wait.js';
 import { startMarathonStandin, type MarathonStandin } from '../support/marathon-standin/index.js';
 
@@ -113,6 +114,25 @@ describe('decide: the success rule', () => {
     expect(decide(obs({ app: { version: LATER, instances: 0, versionInfo: { lastConfigChangeAt: V, lastScalingAt: LATER }, tasks: [] } }))).toMatchObject({ failure: expect.stringContaining('scaled the app to 0') });
     expect(decide(obs({ foreign: [{ id: 'dep-2', version: LATER }], app: { version: LATER, versionInfo: { lastConfigChangeAt: LATER, lastScalingAt: LATER } } }))).toMatchObject({ failure: expect.stringContaining(`superseded by version ${LATER} (deployment dep-2)`) });
   });
+});
+
+// Event shapes of Marathon 1.x (api/v2/json/Formats.scala; deploymentEventsInfo.raml) and 0.x
+// (docs/docs/event-bus.md).
+describe('concernsUs: which events wake the wait', () => {
+  it.each<[string, Record<string, unknown>, boolean]>([
+    ['status_update_event of our app (appId)', { appId: '/a', taskStatus: 'TASK_RUNNING' }, true],
+    ['instance_changed_event of our app (runSpecId)', { runSpecId: '/a', condition: 'Running' }, true],
+    ['instance_health_changed_event of another app (runSpecId)', { runSpecId: '/b', healthy: true }, false],
+    ['status_update_event of another app', { appId: '/b' }, false],
+    ['an app whose id only starts like ours', { appId: '/a-2' }, false],
+    ['deployment_success of our deployment (id)', { id: 'dep-1' }, true],
+    ['deployment_info of our deployment (plan.id)', { plan: { id: 'dep-1' } }, true],
+    ['deployment_info of another deployment touching our app (affectedApps)', { plan: { id: 'dep-9', affectedApps: ['/a'] } }, true],
+    ['deployment_info, 0.x steps naming our app', { plan: { id: 'dep-9', steps: [{ action: 'ScaleApplication', app: '/a' }] } }, true],
+    ['deployment_step_success, 1.x step actions naming our app', { plan: { id: 'dep-9', steps: [{ actions: [{ action: 'RestartApplication', app: '/a' }] }] } }, true],
+    ['deployment of other apps only', { plan: { id: 'dep-9', affectedApps: ['/b'], steps: [{ actions: [{ app: '/b' }] }] } }, false],
+    ['an event naming nothing (event_stream_attached, framework messages)', { remoteAddress: '127.0.0.1' }, false],
+  ])('%s', (_name, data, expected) => expect(concernsUs(data, '/a', 'dep-1')).toBe(expected));
 });
 
 const app = (image: string, instances = 1) => ({
