@@ -50,9 +50,9 @@ export const PATTERNS = {
     /^(?:(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?::[0-9]{1,5})?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/,
   /** rules.baseImage: a tag other than latest, and/or a digest. */
   baseImage: /^(?!.*:latest(?:@|$))[a-z0-9][a-z0-9._\-/:]*?(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}(?:@sha256:[a-f0-9]{64})?|@sha256:[a-f0-9]{64})$/,
-  /** rules.httpUrl: empty, or http(s):// with a host name or IPv4 address and a port, no credentials, query or fragment. */
+  /** rules.httpUrl: empty, or http(s):// with a host name, an IPv4 address or a bracketed IPv6 one and a port, no credentials, query or fragment. */
   httpUrl:
-    /^(?:|[Hh][Tt][Tt][Pp][Ss]?:\/\/[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::(?:[0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(?:\/[^\s?#]*)?)$/,
+    /^(?:|[Hh][Tt][Tt][Pp][Ss]?:\/\/(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::(?:[0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(?:\/[^\s?#]*)?)$/,
 } as const;
 
 /** Names of Node.js core modules and the like that pass PATTERNS.serviceName but rules.serviceName refuses. */

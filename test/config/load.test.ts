@@ -162,3 +162,11 @@ describe('shovel.yml and the create-shovel inputs agree', () => {
     expect({ inputAccepted, configAccepted }).toEqual({ inputAccepted: accepted, configAccepted: accepted });
   });
 });
+
+describe('marathon.url', () => {
+  it.each(['http://127.0.0.1:8080', 'http://[::1]:8080', 'https://marathon.example.com/service/marathon'])('accepts %s (and so does its JSON Schema pattern)', async (url) => {
+    const { PATTERNS } = await import('../../src/config/schema.js');
+    expect(parseConfig(`${VALID}marathon:\n  url: ${JSON.stringify(url)}\n`).marathon.url).toBe(url);
+    expect(PATTERNS.httpUrl.test(url)).toBe(true);
+  });
+});
