@@ -152,16 +152,21 @@ async function recover(
   const { ref, previous, waited, what } = failed;
   const reason = (failed.interrupted ? 'interrupted' : waited?.outcome === 'failure' ? waited.reason : 'failed').replace(/\.+$/, '');
   const details = waited ? failureDetails(waited) : [];
-  const done = (code: string, message: string, extra: { details?: string[]; hint?: string } = {}): never => {
+  /** `left`: what is left in Marathon and how to finish; part of the message, so records keep it. */
+  const done = (code: string, message: string, extra: { details?: string[]; left?: string } = {}): never => {
     run.leftover(undefined);
-    if (failed.interrupted || options.signal?.aborted) throw new InterruptedError(`${message}${extra.hint ? ` ${extra.hint}` : ''}`);
-    throw new StepError(code, code === 'SHOVEL_ERR_MARATHON_ROLLBACK_FAILED' ? STEP_ROLLBACK : STEP_DEPLOY, message, { details: extra.details ?? details, ...(extra.hint ? { hint: extra.hint } : {}) });
+    const full = extra.left ? `${message} ${extra.left}` : message;
+    if (failed.interrupted || options.signal?.aborted) throw new InterruptedError(full);
+    throw new StepError(code, code === 'SHOVEL_ERR_MARATHON_ROLLBACK_FAILED' ? STEP_ROLLBACK : STEP_DEPLOY, full, {
+      details: extra.details ?? details,
+      ...(extra.left ? { hint: 'shovel status shows what serves now.' } : {}),
+    });
   };
   const unreachable = (doing: string, error: unknown): never => {
     const left = leftoverText(run, ref, previous, 'unknown');
     const said = (error instanceof Error ? error.message : String(error)).replace(/\.+$/, '');
     return done('SHOVEL_ERR_MARATHON_ROLLBACK_FAILED', `${what} failed: ${reason}. ${doing}: ${said}.`, {
-      hint: `Nothing is known about what serves now. ${left}`,
+      left: `Nothing is known about what serves now. ${left}`,
     });
   };
   const rollbackWait = (deploymentId: string, version: string, instances: number) =>
@@ -200,7 +205,7 @@ async function recover(
     }
     return done('SHOVEL_ERR_MARATHON_ROLLBACK_FAILED', `${what} failed: ${reason}. The rollback to ${previous.version} (deployment ${back.deploymentId}, version ${back.version}) failed too: ${rolled.reason}.`, {
       details: [...details, ...failureDetails(rolled).map((d) => `rollback: ${d}`)],
-      hint: `Deployment ${back.deploymentId} may still be running and the app may be serving nothing. ${finishHint(run, previous)}`,
+      left: `Deployment ${back.deploymentId} may still be running and the app may be serving nothing. ${finishHint(run, previous)}`,
     });
   }
 
@@ -216,7 +221,7 @@ async function recover(
     const gone = await waitForRemoval(client, appId, removal.deploymentId, run.until, options.pollIntervalMs ?? 2000);
     if (gone) return done('SHOVEL_ERR_MARATHON_FIRST_RELEASE_FAILED', `${what} failed: ${reason}. It was the first release, so the app was removed.`);
     return done('SHOVEL_ERR_MARATHON_ROLLBACK_FAILED', `${what} failed: ${reason}. It was the first release, and removing the app (deployment ${removal.deploymentId}) did not finish in time.`, {
-      hint: `Finish with: ${curl(run, 'DELETE', `/v2/apps${appId}?force=true`)}`,
+      left: `Finish with: ${curl(run, 'DELETE', `/v2/apps${appId}?force=true`)}`,
     });
   }
   let scaled: DeploymentRef;
@@ -233,7 +238,7 @@ async function recover(
   }
   return done('SHOVEL_ERR_MARATHON_ROLLBACK_FAILED', `${what} failed: ${reason}. Scaling the first release to 0 (deployment ${scaled.deploymentId}) failed too: ${down.reason}.`, {
     details: [...details, ...failureDetails(down).map((d) => `scale to 0: ${d}`)],
-    hint: `Finish with: ${curl(run, 'PUT', `/v2/apps${appId}?force=true`, '{"instances":0}')}`,
+    left: `Finish with: ${curl(run, 'PUT', `/v2/apps${appId}?force=true`, '{"instances":0}')}`,
   });
 }
 

@@ -400,7 +400,8 @@ describe('every failure after the PUT ends in a known state', () => {
     };
     const r = await outcome(deploy({ deadlineMs: 4000 }));
     expect(r.error?.code).toBe('SHOVEL_ERR_MARATHON_ROLLBACK_FAILED');
-    const text = printed(r.error);
+    // In the message itself, so that the --json record keeps it too.
+    const text = r.error!.message;
     const dep = fake.deployments[0]!;
     expect(text).toContain(dep.id);
     expect(text).toContain(dep.version);
