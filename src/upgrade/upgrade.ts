@@ -111,10 +111,13 @@ export async function upgrade(options: UpgradeOptions): Promise<UpgradeResult> {
     const baseDir = path.join(work, 'base', result.service);
     const newDir = path.join(work, 'new', result.service);
     await Promise.all([mkdir(path.dirname(baseDir)), mkdir(path.dirname(newDir))]);
-    let [, newRecord] = await Promise.all([
+    // Both renders finish before anything is reported or removed, failed or not.
+    const renders = await Promise.allSettled([
       renderVersion(oldPkg, record, baseDir, { signal }),
       renderVersion(newPkg, record, newDir, { inputs, signal }),
     ]);
+    for (const r of renders) if (r.status === 'rejected') throw r.reason;
+    let newRecord = (renders[1] as PromiseFulfilledResult<AnswersRecord>).value;
     const before = record.answers as unknown as Record<string, unknown>;
     const added = Object.keys(newRecord.answers).filter((k) => !(k in before) && !keysOfFlags(inputs).includes(k));
     if (options.interactive && newPkg.source === 'installed' && added.length > 0) {

@@ -229,7 +229,7 @@ describe('shovel upgrade', () => {
     const next = await obtainTemplate(NEXT, { cache });
     const dir = await generateService(next.root, parent, `inputs-${Math.random().toString(36).slice(2, 8)}`);
     const run = await runShovel(args, { cwd: dir, env: env() });
-    expect(run.exitCode).toBe(2);
+    expect(run.exitCode, run.stderr).toBe(2);
     expect(run.stderr).toContain(message);
     expect(await git(dir, 'status', '--porcelain')).toBe('');
   });
@@ -244,7 +244,7 @@ describe('shovel upgrade', () => {
     await prepare(dir);
     const status = await git(dir, 'status', '--porcelain');
     const run = await runShovel(args, { cwd: dir, env: env() });
-    expect(run.exitCode).toBe(2);
+    expect(run.exitCode, run.stderr).toBe(2);
     expect(run.stderr).toContain(message);
     expect(await git(dir, 'status', '--porcelain')).toBe(status);
   });
