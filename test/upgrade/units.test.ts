@@ -1,13 +1,14 @@
 /** The pure parts of upgrade and fleet, table-driven. */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { classifyConflicts } from '../../src/upgrade/apply.js';
 import { formatFleet } from '../../src/upgrade/fleet-format.js';
 import { readFleetList } from '../../src/upgrade/fleet.js';
 import { inputFlags } from '../../src/upgrade/input-flags.js';
 import { localEdits } from '../../src/upgrade/local-edits.js';
-import { renamedLockfile } from '../../src/upgrade/lockfile.js';
+import { reconcileLockfile, renamedLockfile } from '../../src/upgrade/lockfile.js';
 import { parseMergeTree, type MergeResult } from '../../src/upgrade/merge.js';
 import { moveFile, renameYamlKey } from '../../src/upgrade/migration-steps.js';
 import { pendingMigrations, type Migration } from '../../src/upgrade/migrations.js';
@@ -162,5 +163,36 @@ describe('local edits and the fleet list', () => {
       services: [{ dir: '/x', service: 'a|b', team: 'pipe | team', template: 'service', version: '0.2.0', behind: [], localEdits: { modified: [], deleted: [] }, lastRelease: null }],
     });
     expect(text.split('\n')[2]).toBe('| a\\|b | pipe \\| team | service | 0.2.0 | 0 | none | none |');
+  });
+});
+
+describe('reconcileLockfile', () => {
+  const manifest = (deps: Record<string, string>, version = '0.1.0') => `${JSON.stringify({ name: 'orders', version, dependencies: deps }, null, 2)}\n`;
+  const lockfile = (deps: Record<string, string>, version = '0.1.0') =>
+    `${JSON.stringify({ name: 'orders', version, lockfileVersion: 3, packages: { '': { name: 'orders', version, dependencies: deps } } }, null, 2)}\n`;
+
+  async function setup(serviceDeps: Record<string, string>, serviceVersion: string) {
+    const repo = await tempDir();
+    const rendered = await tempDir();
+    await execa('git', ['init', '--quiet'], { cwd: repo });
+    await writeFile(path.join(repo, 'package.json'), manifest(serviceDeps, serviceVersion));
+    await writeFile(path.join(repo, 'package-lock.json'), 'the line merge\n');
+    await writeFile(path.join(rendered, 'package.json'), manifest({ fastify: '5.1.0' }));
+    await writeFile(path.join(rendered, 'package-lock.json'), lockfile({ fastify: '5.1.0' }));
+    return { repo, rendered };
+  }
+
+  it("the template's dependencies: its lockfile, under the service's version, staged", async () => {
+    const { repo, rendered } = await setup({ fastify: '5.1.0' }, '0.3.0');
+    expect(await reconcileLockfile(repo, rendered, true)).toBe('template');
+    expect(await readFile(path.join(repo, 'package-lock.json'), 'utf8')).toBe(lockfile({ fastify: '5.1.0' }, '0.3.0'));
+    expect((await execa('git', ['diff', '--cached', '--name-only'], { cwd: repo })).stdout).toBe('package-lock.json');
+  });
+
+  it('dependencies of its own: the line merge stands, a conflict stays one', async () => {
+    const { repo, rendered } = await setup({ fastify: '5.1.0', zod: '4.0.0' }, '0.1.0');
+    expect(await reconcileLockfile(repo, rendered, false)).toBe('merged');
+    expect(await reconcileLockfile(repo, rendered, true)).toBe('conflict');
+    expect(await readFile(path.join(repo, 'package-lock.json'), 'utf8')).toBe('the line merge\n');
   });
 });
