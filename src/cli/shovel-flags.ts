@@ -109,7 +109,7 @@ export const COMMANDS: ReadonlyArray<{ name: Command; args?: string; summary: st
   { name: 'rollback', args: '[version]', summary: 'Put the previous (or the given) version back, through the same health gate.' },
   {
     name: 'upgrade',
-    args: '[-- <input flags>]',
+    args: '[-- flags]',
     summary: 'Take the changes of a newer template version (or of changed inputs: -- --instances 3): a three-way merge that keeps your edits. Exit 1 with conflicts (listed).',
   },
   { name: 'check', summary: 'Exit 1 when the service is behind the newest known template version (or --to), 0 when current.' },
