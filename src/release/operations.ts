@@ -90,7 +90,8 @@ export async function rollback(options: RollbackOptions): Promise<ReleaseRecord>
       });
       const ref = done.image ?? '';
       record.image = { repository: config.image.repository, tag: ref.startsWith(`${config.image.repository}:`) ? ref.slice(config.image.repository.length + 1) : '', ref };
-      record.marathon = { url: config.marathon.url, deploymentId: done.deploymentId, appVersion: done.appVersion };
+      // rollbackMarathon returns only through the same per-task gate as a release.
+      record.marathon = { url: config.marathon.url, deploymentId: done.deploymentId, appVersion: done.appVersion, healthGate: 'tasks' };
       if (config.publicHost) record.url = `https://${config.publicHost}`;
     }
     record.outcome = 'healthy';

@@ -19,7 +19,7 @@ export interface ServiceStatus {
   image?: string;
   instances: number;
   healthy: number;
-  tasks: Array<{ id: string; version: string; url?: string; state: string; ready?: boolean; live?: boolean }>;
+  tasks: Array<{ id: string; version: string; url?: string; state: string; ready?: boolean; live?: boolean; current?: boolean }>;
   deployments?: string[];
   lastTaskFailure?: TaskFailure;
 }
@@ -59,6 +59,16 @@ export async function dockerStatus(config: ShovelConfig): Promise<ServiceStatus>
   };
 }
 
+/**
+ * Whether a task runs the app's current definition: started at or after its last config
+ * change (a later scale changes `version` but not the config). App-wide counts such as
+ * tasksHealthy count tasks of every version (TaskStatsByVersion.scala: withLatestConfig).
+ */
+export function runsCurrentConfig(taskVersion: string, app: { version: string; versionInfo?: { lastConfigChangeAt?: string } }): boolean {
+  const since = app.versionInfo?.lastConfigChangeAt ?? app.version;
+  return taskVersion !== '' && taskVersion >= since && taskVersion <= app.version;
+}
+
 export async function marathonStatus(config: ShovelConfig, auth: MarathonAuth | undefined, signal?: AbortSignal): Promise<ServiceStatus> {
   const client = new MarathonClient({ url: config.marathon.url, ...(auth ? { auth } : {}) });
   const appId = appIdOf(config);
@@ -67,20 +77,26 @@ export async function marathonStatus(config: ShovelConfig, auth: MarathonAuth | 
   if (!app) return { ...base, instances: 0, healthy: 0, tasks: [] };
   const rawTasks = Array.isArray(app.tasks) ? (app.tasks as Array<Record<string, unknown>>) : [];
   const docker = (app.container as { docker?: { image?: string } } | undefined)?.docker;
+  const hasHealthChecks = Array.isArray(app.healthChecks) && app.healthChecks.length > 0;
+  const tasks = rawTasks.map((t) => {
+    const results = Array.isArray(t.healthCheckResults) ? (t.healthCheckResults as Array<{ alive?: boolean }>) : [];
+    const version = String(t.version ?? '');
+    return {
+      id: String(t.id ?? ''),
+      version,
+      state: String(t.state ?? 'TASK_RUNNING'),
+      current: runsCurrentConfig(version, app),
+      // With health checks, a task without results yet is not known to be alive.
+      ...(hasHealthChecks ? { live: results.length > 0 && results.every((h) => h.alive === true) } : {}),
+    };
+  });
   return {
     ...base,
     version: app.version,
     ...(docker?.image ? { image: docker.image } : {}),
     instances: app.instances,
-    healthy: app.tasksHealthy ?? 0,
-    tasks: rawTasks.map((t) => ({
-      id: String(t.id ?? ''),
-      version: String(t.version ?? ''),
-      state: String(t.state ?? 'TASK_RUNNING'),
-      ...(Array.isArray(t.healthCheckResults) && t.healthCheckResults.length > 0
-        ? { live: (t.healthCheckResults as Array<{ alive?: boolean }>).every((h) => h.alive === true) }
-        : {}),
-    })),
+    healthy: tasks.filter((t) => t.current && t.state === 'TASK_RUNNING' && t.live !== false).length,
+    tasks,
     deployments: (app.deployments ?? []).map((d) => d.id),
     ...(app.lastTaskFailure ? { lastTaskFailure: app.lastTaskFailure } : {}),
   };
@@ -91,8 +107,10 @@ export function formatStatus(status: ServiceStatus): string {
   const lines = [
     `${status.appId} (${status.target}) version ${status.version}`,
     ...(status.image ? [`  image: ${status.image}`] : []),
-    `  healthy: ${status.healthy}/${status.instances}`,
+    `  healthy: ${status.healthy}/${status.instances}${status.target === 'marathon' ? ' (tasks of this version)' : ''}`,
   ];
+  const older = status.tasks.filter((t) => t.current === false).length;
+  if (older > 0) lines.push(`  tasks of other versions: ${older}`);
   for (const t of status.tasks) {
     const health = [t.ready === undefined ? '' : `ready=${t.ready ? 'yes' : 'no'}`, t.live === undefined ? '' : `live=${t.live ? 'yes' : 'no'}`]
       .filter(Boolean)
