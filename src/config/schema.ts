@@ -178,14 +178,19 @@ export const shovelConfigSchema = z
       .describe('The Marathon to release to.'),
     release: z
       .object({
-        deadlineSeconds: seconds(10, 7200).default(600).describe("Shovel's own deadline for a deployment to become healthy (--deadline overrides it)."),
+        deadlineSeconds: seconds(10, 7200)
+          .default(600)
+          .describe("Shovel's own deadline for the whole deployment, its rollback included: the new version gets two thirds of it (--deadline overrides it)."),
+        soakSeconds: seconds(0, 600)
+          .default(0)
+          .describe('Marathon: after every task is ours and healthy, keep checking this long before calling it a success (a flap right after the switch fails the release).'),
         onFirstFailure: z
           .enum(['scale-to-zero', 'remove'])
           .default('scale-to-zero')
           .describe('What a failed first release leaves behind (there is no earlier version to roll back to).'),
       })
       .strict()
-      .default({ deadlineSeconds: 600, onFirstFailure: 'scale-to-zero' })
+      .default({ deadlineSeconds: 600, soakSeconds: 0, onFirstFailure: 'scale-to-zero' })
       .describe('How a release waits and fails.'),
   })
   .strict()

@@ -89,6 +89,7 @@ export async function deployMarathon(
       appId: appIdOf(config),
       definition,
       deadlineMs: options.deadlineMs,
+      soakMs: config.release.soakSeconds * 1000,
       force: options.force,
       onFirstFailure: config.release.onFirstFailure,
       onProgress: (healthy, instances, detail, phase) =>

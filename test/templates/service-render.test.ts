@@ -210,7 +210,7 @@ describe.each(VARIANTS)('service template (%s)', (_name, answers) => {
     const text = fileOf(byPath(await rendered), '.github/workflows/ci.yml');
     const workflow = parseYaml(text);
     expect(Object.keys(workflow.on)).toEqual(['push', 'pull_request']);
-    expect(Object.keys(workflow.jobs)).toEqual(['test', 'image', 'release']);
+    expect(Object.keys(workflow.jobs)).toEqual(['test', 'template', 'image', 'release']);
     // Every action pinned by a full commit SHA, the tag beside it in a comment.
     const uses = [...text.matchAll(/^\s+- uses: (\S+)(.*)$/gm)];
     expect(uses.length).toBeGreaterThanOrEqual(5);
@@ -228,6 +228,9 @@ describe.each(VARIANTS)('service template (%s)', (_name, answers) => {
       'npm run build',
       'npm test',
     ]);
+    // The template drift check runs on its own, non-blocking unless the repository says so.
+    expect(workflow.jobs.template['continue-on-error']).toBe("${{ vars.SHOVEL_CHECK_BLOCKING != 'true' }}");
+    expect(workflow.jobs.template.steps.at(-1).run).toBe('npx --yes --package=create-shovel@latest -- shovel check');
     const release = workflow.jobs.release;
     expect(release.needs).toEqual(['test', 'image']);
     expect(release.if).toBe("github.event_name == 'push' && github.ref == 'refs/heads/release'");
