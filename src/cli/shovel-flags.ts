@@ -4,6 +4,8 @@
  */
 import { INIT_INPUTS, initDefaultText } from '../init/inputs.js';
 
+import { helpRows, wrap } from '../ui/suggest.js';
+
 export type Command = 'release' | 'render' | 'status' | 'rollback' | 'upgrade' | 'check' | 'fleet' | 'init';
 
 export interface FlagSpec {
@@ -60,7 +62,7 @@ export const FLAGS: readonly FlagSpec[] = [
     name: 'deadline',
     type: 'string',
     value: 'SECONDS',
-    help: 'How long the new version may take to become healthy before it is rolled back',
+    help: 'Deadline of the whole deployment, rollback included: the new version gets two thirds of it to become healthy',
     defaultText: 'release.deadlineSeconds of shovel.yml (600)',
     commands: ['release', 'rollback'],
   },
@@ -144,34 +146,36 @@ export function takeReleaseVersion(argv: readonly string[]): { args: string[]; r
   return releaseVersion === undefined ? { args } : { args, releaseVersion };
 }
 
-export function helpText(version: string): string {
-  const flagLine = (f: FlagSpec) => {
-    const left = `${f.short ? `-${f.short}, ` : '    '}--${f.name}${f.value ? ` ${f.value}` : ''}`;
-    const right = `${f.help}${f.defaultText ? ` (default: ${f.defaultText})` : ''}`;
-    return `  ${left.padEnd(34)}${right}`;
-  };
+export function helpText(version: string, columns = process.stdout.columns || 80): string {
+  const flagRow = (f: FlagSpec): [string, string] => [
+    `${f.short ? `-${f.short}, ` : '    '}--${f.name}${f.value ? ` ${f.value}` : ''}`,
+    `${f.help}${f.defaultText ? ` (default: ${f.defaultText})` : ''}; ${f.commands.length === ALL.length ? 'all commands' : f.commands.join(', ')}`,
+  ];
+  const env: [string, string][] = [
+    ['SHOVEL_DOCKER', 'docker client binary (default: docker on PATH)'],
+    ['SHOVEL_REGISTRY_USER/_PASSWORD', 'registry login into a temporary docker config (default: your docker login)'],
+    ['SHOVEL_NODE_IMAGE', 'NODE_IMAGE build arg, overriding image.nodeImage'],
+    ['MARATHON_USER/MARATHON_PASSWORD', 'Marathon HTTP Basic auth'],
+    ['MARATHON_TOKEN', 'DC/OS token auth (Authorization: token=...)'],
+    ['SHOVEL_CACHE_DIR', 'where obtained create-shovel versions are kept (default: ~/.cache/shovel)'],
+  ];
+  const prose = (text: string) => wrap(text, columns - 1);
   const lines = [
-    `shovel ${version}: release a service built from its Dockerfile and shovel.yml`,
+    ...prose(`shovel ${version}: release a service built from its Dockerfile and shovel.yml`),
     '',
     'Usage: shovel <command> [flags]',
     '',
     'Commands:',
-    ...COMMANDS.map((c) => `  ${`${c.name}${c.args ? ` ${c.args}` : ''}`.padEnd(20)}${c.summary}`),
+    ...helpRows(COMMANDS.map((c) => [`${c.name}${c.args ? ` ${c.args}` : ''}`, c.summary]), columns),
     '',
     'Flags:',
-    ...FLAGS.map((f) => `${flagLine(f)}\n${' '.repeat(38)}commands: ${f.commands.length === ALL.length ? 'all' : f.commands.join(', ')}`),
+    ...helpRows(FLAGS.map(flagRow), columns),
     '',
     'Environment:',
-    '  SHOVEL_DOCKER                     docker client binary (default: docker on PATH)',
-    '  SHOVEL_REGISTRY_USER/_PASSWORD    registry login into a temporary docker config (default: your docker login)',
-    '  SHOVEL_NODE_IMAGE                 NODE_IMAGE build arg, overriding image.nodeImage',
-    '  MARATHON_USER/MARATHON_PASSWORD   Marathon HTTP Basic auth',
-    '  MARATHON_TOKEN                    DC/OS token auth (Authorization: token=...)',
-    '  SHOVEL_CACHE_DIR                  where obtained create-shovel versions are kept (default: ~/.cache/shovel)',
+    ...helpRows(env, columns),
     '',
-    'Exit codes: 0 released and healthy, 1 a step failed (rolled back), 2 bad flags or config, 130 interrupted.',
-    '  upgrade: 0 merged cleanly, 1 merged with conflicts (marked inline, listed) or a step failed; check: 0 current, 1 behind.',
-    'Records: git tag release/<image tag> (annotated with the JSON record, not pushed) and .shovel/releases.log.',
+    ...prose('Exit codes: 0 released and healthy, 1 a step failed (rolled back), 2 bad flags or config, 130 interrupted. upgrade: 0 merged cleanly, 1 merged with conflicts (marked inline, listed) or a step failed; check: 0 current, 1 behind.'),
+    ...prose('Records: git tag release/<image tag> (annotated with the JSON record, not pushed) and .shovel/releases.log.'),
   ];
   return `${lines.join('\n')}\n`;
 }

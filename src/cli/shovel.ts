@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { closest, unknownFlag } from '../ui/suggest.js';
 import { EXIT, UsageError, type ExitCode } from '../errors.js';
 import { loadConfig } from '../config/load.js';
 import { versionSchema } from '../config/schema.js';
@@ -35,6 +36,10 @@ export function parseShovelArgs(argv: readonly string[]): { command?: Command; p
     FLAGS.map((f) => [f.name, { type: f.type, ...(f.short ? { short: f.short } : {}) }]),
   ) as Record<string, { type: 'string' | 'boolean'; short?: string }>;
   let parsed: { values: Values; positionals: string[] };
+  const unknown = unknownFlag(taken.args, options);
+  if (unknown) {
+    throw new UsageError('SHOVEL_ERR_USAGE', `Unknown flag ${unknown.typed}${unknown.suggestion ? `: did you mean ${unknown.suggestion}?` : '.'}`, { hint: 'See shovel --help.' });
+  }
   try {
     parsed = parseArgs({ args: taken.args, options, allowPositionals: true, strict: true }) as typeof parsed;
   } catch (error) {
@@ -44,7 +49,10 @@ export function parseShovelArgs(argv: readonly string[]): { command?: Command; p
   const [first, ...rest] = parsed.positionals;
   if (first === undefined) return { positionals: [], values: parsed.values, inputs };
   const command = COMMANDS.find((c) => c.name === first)?.name;
-  if (!command) throw new UsageError('SHOVEL_ERR_USAGE', `Unknown command "${first}".`, { hint: `Commands: ${COMMANDS.map((c) => c.name).join(', ')}.` });
+  if (!command) {
+    const meant = closest(first, COMMANDS.map((c) => c.name));
+    throw new UsageError('SHOVEL_ERR_USAGE', `Unknown command "${first}"${meant ? `: did you mean "${meant}"?` : '.'}`, { hint: `Commands: ${COMMANDS.map((c) => c.name).join(', ')}.` });
+  }
   for (const flag of FLAGS) {
     const value = parsed.values[flag.name];
     if (value === undefined) continue;

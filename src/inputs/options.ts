@@ -4,7 +4,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../errors.js';
-import { closest, helpRows, wrap } from '../ui/suggest.js';
+import { helpRows, unknownFlag, wrap } from '../ui/suggest.js';
 import { INPUTS, type InputKey } from './schema.js';
 
 interface ControlFlag {
@@ -55,36 +55,14 @@ function parseConfig(): ParseArgsConfig {
   return { options, allowPositionals: true, allowNegative: true, strict: true } as ParseArgsConfig;
 }
 
-/** Every flag create-shovel knows, as typed (`--name`, `--no-git`, `-y`). */
-function knownFlags(): string[] {
-  const names: string[] = INPUTS.map((i) => `--${i.flag}`);
-  for (const c of CONTROL_FLAGS as readonly ControlFlag[]) {
-    names.push(c.default === true ? `--no-${c.flag}` : `--${c.flag}`);
-    if (c.short) names.push(`-${c.short}`);
-  }
-  return names;
-}
-
-/** An unknown flag, named with the closest known one; undefined when every flag is known. */
-function unknownFlag(argv: string[]): UsageError | undefined {
-  const known = new Set(knownFlags().map((f) => f.replace(/^-+(no-)?/, '')));
-  const { tokens } = parseArgs({ ...parseConfig(), args: argv, strict: false, tokens: true });
-  for (const token of tokens ?? []) {
-    if (token.kind !== 'option') continue;
-    const name = token.name.replace(/^no-/, '');
-    if (known.has(name)) continue;
-    const suggestion = closest(token.rawName.split('=')[0]!, knownFlags());
-    return new UsageError('SHOVEL_ERR_USAGE', `unknown flag ${token.rawName.split('=')[0]}${suggestion ? `: did you mean ${suggestion}?` : ''}`, {
+export function parseCreateArgs(argv: string[]): CreateOptions {
+  let parsed: ReturnType<typeof parseArgs>;
+  const unknown = unknownFlag(argv, parseConfig().options as Parameters<typeof unknownFlag>[1], true);
+  if (unknown) {
+    throw new UsageError('SHOVEL_ERR_USAGE', `unknown flag ${unknown.typed}${unknown.suggestion ? `: did you mean ${unknown.suggestion}?` : ''}`, {
       hint: 'run create-shovel --help for every flag',
     });
   }
-  return undefined;
-}
-
-export function parseCreateArgs(argv: string[]): CreateOptions {
-  let parsed: ReturnType<typeof parseArgs>;
-  const unknown = unknownFlag(argv);
-  if (unknown) throw unknown;
   try {
     parsed = parseArgs({ ...parseConfig(), args: argv });
   } catch (error) {

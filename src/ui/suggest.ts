@@ -1,3 +1,5 @@
+import { parseArgs } from 'node:util';
+
 /**
  * "Did you mean": the known word closest to a mistyped one (optimal string alignment
  * distance: insertions, deletions, substitutions and swaps of neighbours), when it is close
@@ -57,4 +59,28 @@ export function helpRows(rows: readonly [string, string][], columns = process.st
     if (key.length + 2 > keyWidth) return [`  ${key}`, ...[first, ...rest].map((l) => `${' '.repeat(indent)}${l}`)];
     return [`  ${key.padEnd(keyWidth)}${first}`, ...rest.map((l) => `${' '.repeat(indent)}${l}`)];
   });
+}
+
+type OptionsConfig = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+
+/**
+ * The first flag of `argv` that `options` does not know, with the closest known one: what
+ * parseArgs' own error ("Unknown option") cannot say. `negatable` flags also exist as --no-x.
+ */
+export function unknownFlag(argv: readonly string[], options: OptionsConfig, negatable = false): { typed: string; suggestion?: string } | undefined {
+  const known = Object.entries(options).flatMap(([name, o]) => [
+    `--${name}`,
+    ...(negatable && o.type === 'boolean' ? [`--no-${name}`] : []),
+    ...(o.short ? [`-${o.short}`] : []),
+  ]);
+  const { tokens } = parseArgs({ args: [...argv], options, allowPositionals: true, strict: false, tokens: true });
+  for (const token of tokens ?? []) {
+    if (token.kind !== 'option') continue;
+    const name = negatable ? token.name.replace(/^no-/, '') : token.name;
+    if (name in options) continue;
+    const typed = token.rawName.split('=')[0]!;
+    const suggestion = closest(typed, known);
+    return suggestion ? { typed, suggestion } : { typed };
+  }
+  return undefined;
 }

@@ -18,9 +18,11 @@ describe('shovel (built bin)', () => {
     for (const command of ['release', 'render', 'status', 'rollback [version]']) expect(run.stdout).toContain(`  ${command}`);
     for (const flag of FLAGS) {
       expect(run.stdout).toContain(`--${flag.name}`);
-      if (flag.defaultText) expect(run.stdout).toContain(`(default: ${flag.defaultText})`);
+      // Wrapped to the terminal: compare with the line breaks folded.
+      if (flag.defaultText) expect(run.stdout.replace(/\s+/g, ' ')).toContain(`(default: ${flag.defaultText})`);
     }
     expect(run.stdout).toContain('Exit codes: 0 released and healthy');
+    expect(run.stdout.split('\n').every((line) => line.length <= 80), 'wrapped to 80 columns without a terminal').toBe(true);
   });
 
   it('--version prints the package version', async () => {
@@ -35,7 +37,9 @@ describe('shovel (built bin)', () => {
   });
 
   it.each([
-    [['release', '--bogus'], "Unknown option '--bogus'"],
+    [['release', '--bogus'], 'Unknown flag --bogus.'],
+    [['release', '--dryrun'], 'Unknown flag --dryrun: did you mean --dry-run?'],
+    [['relase'], 'Unknown command "relase": did you mean "release"?'],
     [['deploy'], 'Unknown command "deploy"'],
     [['release', '--target', 'k8s'], '--target must be one of marathon, docker (got "k8s")'],
     [['release', '--deadline', 'soon'], '--deadline must be a whole number of seconds'],
