@@ -62,6 +62,6 @@ describe('shovel init (built bin)', () => {
     const help = await shovel(process.cwd(), '--help');
     expect(help.stdout).toMatch(/^ {2}init +Write a commented shovel\.yml/m);
     expect(help.stdout).toContain('--health-path TEXT');
-    expect(help.stdout).toContain('(default: the first EXPOSE port, else 8080)');
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain('(default: the first EXPOSE port, else 8080)');
   });
 });
