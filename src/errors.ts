@@ -12,6 +12,94 @@ export const EXIT = {
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
+/**
+ * Every error code Shovel reports, with what it means: the one table (fastify's lib/errors.js
+ * shape). Codes are never built at run time, so this is the whole list.
+ */
+export const ERROR_CODES = {
+  SHOVEL_ERR_USAGE: 'bad flags, arguments or command',
+  SHOVEL_ERR_INPUT_INVALID: 'an input (flag, answers file, prompt) breaks its rule',
+  SHOVEL_ERR_INPUT_MISSING: 'a required input was not given and there is no terminal to ask',
+  SHOVEL_ERR_ANSWERS_FILE: '--answers FILE cannot be read or holds unknown keys',
+  SHOVEL_ERR_TARGET_NOT_DIR: 'the target of create-shovel exists and is not a directory',
+  SHOVEL_ERR_TARGET_NOT_EMPTY: 'the target of create-shovel is not empty (and no --force)',
+  SHOVEL_ERR_GENERATE: 'writing the generated files failed',
+  SHOVEL_ERR_INSTALL: 'npm ci of the pinned tree failed',
+  SHOVEL_ERR_GIT: 'a git command failed',
+  SHOVEL_ERR_GIT_TAG: 'the release tag could not be written',
+  SHOVEL_ERR_COMMAND_FAILED: 'an external command failed',
+  SHOVEL_ERR_INTERRUPTED: 'SIGINT or SIGTERM',
+  SHOVEL_ERR_STALLED: 'work was left waiting for something that can no longer happen',
+  SHOVEL_ERR_UNEXPECTED: 'a defect: not a ShovelError',
+  SHOVEL_ERR_CONFIG_MISSING: 'no shovel.yml',
+  SHOVEL_ERR_CONFIG_UNREADABLE: 'shovel.yml cannot be read',
+  SHOVEL_ERR_CONFIG_SYNTAX: 'shovel.yml is not valid YAML',
+  SHOVEL_ERR_CONFIG_INVALID: 'shovel.yml breaks its schema',
+  SHOVEL_ERR_PACKAGE_JSON: 'package.json cannot be read or parsed',
+  SHOVEL_ERR_VERSION: 'no release version from --version, shovel.yml, package.json or git describe',
+  SHOVEL_ERR_DIRTY_TREE: 'uncommitted changes and no --allow-dirty',
+  SHOVEL_ERR_DOCKER_MISSING: 'no docker client',
+  SHOVEL_ERR_DOCKER_DOWN: 'the docker engine does not answer',
+  SHOVEL_ERR_DOCKER_COMMAND: 'a docker command failed',
+  SHOVEL_ERR_DOCKER_RUN: 'docker run of the new container failed',
+  SHOVEL_ERR_BUILD: 'docker build failed',
+  SHOVEL_ERR_PUSH: 'docker push failed',
+  SHOVEL_ERR_PUSH_DIGEST: 'the pushed image has no digest',
+  SHOVEL_ERR_IMAGE_GONE: 'the image to roll back to is no longer there',
+  SHOVEL_ERR_REGISTRY_UNREACHABLE: 'the registry does not answer',
+  SHOVEL_ERR_REGISTRY_AUTH: 'the registry refused the credentials',
+  SHOVEL_ERR_REGISTRY_ENV: 'only one of SHOVEL_REGISTRY_USER and SHOVEL_REGISTRY_PASSWORD is set',
+  SHOVEL_ERR_REGISTRY_LOGIN: 'docker login failed',
+  SHOVEL_ERR_REGISTRY_NO_LOGIN: 'the registry needs a login and none is present',
+  SHOVEL_ERR_REGISTRY_UNEXPECTED: 'the registry answered something unexpected',
+  SHOVEL_ERR_NOT_HEALTHY: 'the new container did not become healthy (docker target)',
+  SHOVEL_ERR_ROLLBACK_FAILED: 'a rollback did not become healthy',
+  SHOVEL_ERR_ROLLBACK_VERSION: 'the version asked for is not known',
+  SHOVEL_ERR_NO_PREVIOUS: 'there is no earlier healthy version to roll back to',
+  SHOVEL_ERR_NOT_DEPLOYED: 'the service is not deployed',
+  SHOVEL_ERR_NO_MARATHON_URL: 'the command needs marathon.url',
+  SHOVEL_ERR_MARATHON_URL: 'marathon.url is not usable',
+  SHOVEL_ERR_MARATHON_UNREACHABLE: 'Marathon does not answer',
+  SHOVEL_ERR_MARATHON_AUTH: 'Marathon refused the credentials (401)',
+  SHOVEL_ERR_MARATHON_FORBIDDEN: 'Marathon refused the request (403)',
+  SHOVEL_ERR_MARATHON_NOT_FOUND: 'Marathon does not know the app (404)',
+  SHOVEL_ERR_MARATHON_BAD_REQUEST: 'Marathon refused the request (400)',
+  SHOVEL_ERR_MARATHON_INVALID: 'Marathon refused the app definition (422)',
+  SHOVEL_ERR_MARATHON_CONFLICT: 'Marathon answered 409 without a deployment',
+  SHOVEL_ERR_MARATHON_LOCKED: 'another deployment holds the app (409) past the wait',
+  SHOVEL_ERR_MARATHON_HTTP: 'Marathon answered an unexpected status',
+  SHOVEL_ERR_MARATHON_BAD_RESPONSE: 'Marathon answered with a body Shovel cannot read (HTML, not JSON ...)',
+  SHOVEL_ERR_MARATHON_REDIRECT: 'Marathon redirected to another origin',
+  SHOVEL_ERR_MARATHON_REPLY_LOST: 'the reply to a deployment request was lost or stalled',
+  SHOVEL_ERR_MARATHON_ABORTED: 'a Marathon request was aborted',
+  SHOVEL_ERR_MARATHON_VERSION: 'the Marathon version cannot be read or is not supported',
+  SHOVEL_ERR_MARATHON_APP_ID: "the app id breaks Marathon's rules",
+  SHOVEL_ERR_MARATHON_DEFINITION: 'the rendered app definition would be refused',
+  SHOVEL_ERR_MARATHON_ENV: 'an env value cannot be sent to Marathon',
+  SHOVEL_ERR_MARATHON_RESERVED_ENV: 'env sets a name Shovel sets itself',
+  SHOVEL_ERR_MARATHON_LABELS: 'a label cannot be sent to Marathon',
+  SHOVEL_ERR_MARATHON_IMAGE: 'the image reference cannot be used',
+  SHOVEL_ERR_MARATHON_DEADLINE: 'the deployment was not healthy before the deadline',
+  SHOVEL_ERR_MARATHON_ROLLED_BACK: 'the new version failed and the previous one serves again',
+  SHOVEL_ERR_MARATHON_ROLLBACK_FAILED: 'the new version failed and so did the rollback',
+  SHOVEL_ERR_MARATHON_FIRST_RELEASE_FAILED: 'a first release failed (scaled to 0 or removed)',
+  SHOVEL_ERR_MARATHON_SUPERSEDED: "someone else's newer definition replaced ours (nothing rolled back)",
+  SHOVEL_ERR_MARATHON_SCALED: 'someone else changed the instance count (nothing rolled back)',
+  SHOVEL_ERR_MARATHON_REVERTED: 'the app is back at an older definition (nothing rolled back)',
+  SHOVEL_ERR_MARATHON_DELETED: 'the app was deleted during the release',
+  SHOVEL_ERR_NOT_A_SERVICE: 'the directory has no .shovel/answers.json',
+  SHOVEL_ERR_ANSWERS_RECORD: '.shovel/answers.json cannot be read',
+  SHOVEL_ERR_DIRTY: 'shovel upgrade needs a clean tree',
+  SHOVEL_ERR_DOWNGRADE: 'the target template version is older than the recorded one',
+  SHOVEL_ERR_TEMPLATE_UNAVAILABLE: 'the template version cannot be obtained',
+  SHOVEL_ERR_MERGE: 'the three-way merge failed',
+  SHOVEL_ERR_INIT_EXISTS: 'shovel init found a shovel.yml and writes nothing',
+  SHOVEL_ERR_INIT_INPUT: 'an input of shovel init breaks its rule',
+  SHOVEL_ERR_INIT_NO_DOCKERFILE: 'shovel init found no Dockerfile',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
 export interface ShovelErrorOptions {
   /** What the user can do about it, printed under the message. */
   hint?: string;
@@ -21,12 +109,12 @@ export interface ShovelErrorOptions {
 }
 
 export class ShovelError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly exitCode: ExitCode;
   readonly hint: string | undefined;
   readonly details: string[];
 
-  constructor(code: string, message: string, exitCode: ExitCode, options: ShovelErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, exitCode: ExitCode, options: ShovelErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
@@ -38,7 +126,7 @@ export class ShovelError extends Error {
 
 /** Bad flags, bad answers, bad config: exit 2, nothing written. */
 export class UsageError extends ShovelError {
-  constructor(code: string, message: string, options?: ShovelErrorOptions) {
+  constructor(code: ErrorCode, message: string, options?: ShovelErrorOptions) {
     super(code, message, EXIT.usage, options);
   }
 }
@@ -50,7 +138,7 @@ export class StepError extends ShovelError {
   readonly outputTail: string | undefined;
 
   constructor(
-    code: string,
+    code: ErrorCode,
     step: string,
     message: string,
     options: ShovelErrorOptions & { command?: string; outputTail?: string } = {},

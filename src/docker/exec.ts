@@ -3,7 +3,7 @@
  * have several clients and only some of them can use BuildKit) and how a failed docker
  * command is reported.
  */
-import { StepError } from '../errors.js';
+import { StepError, type ErrorCode } from '../errors.js';
 import { failure, run, type RunOptions, type RunResult } from '../util/exec.js';
 
 export { formatCommand } from '../util/exec.js';
@@ -12,7 +12,7 @@ export interface DockerRunOptions extends Pick<RunOptions, 'step' | 'cwd' | 'inp
   /** Extra environment for the docker client (DOCKER_CONFIG, DOCKER_BUILDKIT...). */
   env?: Record<string, string>;
   /** Error code of the StepError thrown on a non-zero exit. */
-  errorCode?: string;
+  errorCode?: ErrorCode;
   /** Message of the StepError thrown on a non-zero exit. */
   errorMessage?: string;
   hint?: string;

@@ -14,13 +14,22 @@
  * - SIGINT/SIGTERM (the caller's signal) during the wait rolls back like any failure, then
  *   ends with an InterruptedError (exit 130).
  */
-import { InterruptedError, StepError } from '../errors.js';
+import { InterruptedError, StepError, type ErrorCode } from '../errors.js';
 import { backoffMs, sleep, type MarathonClient } from './client.js';
 import { MarathonError, MarathonLockedError } from './errors.js';
 import { dialectFor } from './render.js';
 import type { DeploymentRef, MarathonApp, TaskFailure } from './types.js';
 import { validateAppDefinition } from './validate.js';
 import { canonical, FOREIGN_OUTCOMES, waitForDeployment, type WaitResult } from './wait.js';
+
+type ForeignKind = 'superseded' | 'scaled' | 'reverted' | 'deleted';
+/** The code of each outcome that is another actor's decision (FOREIGN_OUTCOMES). */
+const FOREIGN_CODES = {
+  superseded: 'SHOVEL_ERR_MARATHON_SUPERSEDED',
+  scaled: 'SHOVEL_ERR_MARATHON_SCALED',
+  reverted: 'SHOVEL_ERR_MARATHON_REVERTED',
+  deleted: 'SHOVEL_ERR_MARATHON_DELETED',
+} as const satisfies Record<ForeignKind, ErrorCode>;
 
 export type DeployPhase = 'lock' | 'deploy' | 'rollback';
 
@@ -132,7 +141,7 @@ export async function deployToMarathon(marathon: MarathonClient, options: Deploy
   // Someone else's newer change or a deletion: rolling back would undo THEIR change.
   if (FOREIGN_OUTCOMES.has(waited.kind)) {
     run.leftover(undefined);
-    throw new StepError(`SHOVEL_ERR_MARATHON_${waited.kind.toUpperCase()}`, STEP_DEPLOY, `${what} did not go live: ${waited.reason}. Nothing was rolled back (that would undo the other change).`, {
+    throw new StepError(FOREIGN_CODES[waited.kind as ForeignKind], STEP_DEPLOY, `${what} did not go live: ${waited.reason}. Nothing was rolled back (that would undo the other change).`, {
       details: failureDetails(waited),
     });
   }
@@ -153,7 +162,7 @@ async function recover(
   const reason = (failed.interrupted ? 'interrupted' : waited?.outcome === 'failure' ? waited.reason : 'failed').replace(/\.+$/, '');
   const details = waited ? failureDetails(waited) : [];
   /** `left`: what is left in Marathon and how to finish; part of the message, so records keep it. */
-  const done = (code: string, message: string, extra: { details?: string[]; left?: string } = {}): never => {
+  const done = (code: ErrorCode, message: string, extra: { details?: string[]; left?: string } = {}): never => {
     run.leftover(undefined);
     const full = extra.left ? `${message} ${extra.left}` : message;
     if (failed.interrupted || options.signal?.aborted) throw new InterruptedError(full);

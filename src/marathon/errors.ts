@@ -3,7 +3,7 @@
  * across versions (see ../shared/reference/marathon-api.md, "Errors"), so the parsing of
  * every known shape lives here, in one place, and the client only maps status -> class.
  */
-import { StepError, type ShovelErrorOptions } from '../errors.js';
+import { StepError, type ErrorCode, type ShovelErrorOptions } from '../errors.js';
 
 export const MARATHON_STEP = 'marathon';
 
@@ -12,7 +12,7 @@ export class MarathonError extends StepError {
   readonly status: number;
   /** The Marathon-Deployment-Id header of a reply whose body was lost, when it arrived. */
   readonly deploymentId: string | undefined;
-  constructor(code: string, status: number, message: string, options: ShovelErrorOptions & { command?: string; deploymentId?: string } = {}) {
+  constructor(code: ErrorCode, status: number, message: string, options: ShovelErrorOptions & { command?: string; deploymentId?: string } = {}) {
     super(code, MARATHON_STEP, message, options);
     this.status = status;
     this.deploymentId = options.deploymentId;

@@ -3,7 +3,7 @@
  * StepError carrying the step, the command line and the tail of its output, never just
  * "exit code 1". execa is loaded on first use: runs that start no command never pay for it.
  */
-import { InterruptedError, StepError } from '../errors.js';
+import { InterruptedError, StepError, type ErrorCode } from '../errors.js';
 import { failureCause } from './output-cause.js';
 
 export interface RunOptions {
@@ -87,7 +87,7 @@ export async function run(file: string, args: readonly string[], options: RunOpt
 }
 
 /** The StepError for a failed run, naming the step, the command and the output tail. */
-export function failure(result: RunResult, step: string, detail: { code?: string; message?: string; hint?: string } = {}): StepError {
+export function failure(result: RunResult, step: string, detail: { code?: ErrorCode; message?: string; hint?: string } = {}): StepError {
   const program = result.command.split(' ')[0];
   const why = result.missing
     ? `${program} is not installed or not on PATH`

@@ -46,12 +46,12 @@ describe('Redactor', () => {
 
   it('redacts every text field of errors and keeps class, code and exit code', () => {
     const step = redactor.error(
-      new StepError('SHOVEL_ERR_X', 'Push', 'failed with s3cret-pw', { command: 'login -p s3cret-pw', outputTail: 'hunter2!', hint: 'tok/en+123', details: ['s3cret-pw'] }),
+      new StepError('SHOVEL_ERR_PUSH', 'Push', 'failed with s3cret-pw', { command: 'login -p s3cret-pw', outputTail: 'hunter2!', hint: 'tok/en+123', details: ['s3cret-pw'] }),
     ) as StepError;
     expect(step).toBeInstanceOf(StepError);
     expect([step.message, step.command, step.outputTail, step.hint, ...step.details].join(' ')).not.toMatch(/s3cret|hunter2|tok\/en/);
     expect(step.step).toBe('Push');
-    const usage = redactor.error(new UsageError('SHOVEL_ERR_U', 'bad hunter2!')) as UsageError;
+    const usage = redactor.error(new UsageError('SHOVEL_ERR_USAGE', 'bad hunter2!')) as UsageError;
     expect(usage).toBeInstanceOf(UsageError);
     expect(usage.exitCode).toBe(2);
     expect(usage.message).toBe(`bad ${REDACTED}`);
