@@ -5,7 +5,7 @@
  * labels (so `docker inspect` answers "which commit is this?" without the Dockerfile's help).
  */
 import { StepError } from '../errors.js';
-import { docker } from './exec.js';
+import { docker, dockerBinary, formatCommand } from './exec.js';
 
 export interface BuildFacts {
   /** Full image reference to tag: repository:tag */
@@ -49,6 +49,11 @@ export function buildArgs(facts: BuildFacts, options: Pick<BuildOptions, 'docker
   label('shovel.service', facts.service);
   args.push('.');
   return args;
+}
+
+/** The build as it runs, for the dry run and the record: the same arguments `buildImage` passes. */
+export function buildCommand(facts: BuildFacts, options: Pick<BuildOptions, 'dockerfile'> = {}): string {
+  return formatCommand(dockerBinary(), buildArgs(facts, options));
 }
 
 export async function buildImage(facts: BuildFacts, options: BuildOptions): Promise<void> {

@@ -8,7 +8,7 @@
 import { gitState, tagRelease } from './git.js';
 import { loadConfig } from '../config/load.js';
 import { appIdOf, type ShovelConfig } from '../config/schema.js';
-import { buildImage } from '../docker/build.js';
+import { buildCommand, buildImage, type BuildFacts } from '../docker/build.js';
 import { pushImage } from '../docker/push.js';
 import { requireDockerLogin } from '../docker/credentials.js';
 import {
@@ -25,6 +25,7 @@ import { marathonAuthFromEnv, prepareMarathon, deployMarathon, type MarathonPlan
 import { checkDockerEngine, chooseTarget, readVersionFacts, requireCleanTree, type TargetName } from './preflight.js';
 import { appendReleaseLog, gitTagName, startRecord, type ReleaseRecord } from './record.js';
 import { Redactor } from './redact.js';
+import { PORT_ENV_NAMES } from './port-contract.js';
 import type { MarathonDialect } from '../marathon/types.js';
 
 export type { ReleaseRecord } from './record.js';
@@ -182,26 +183,30 @@ async function run(ctx: Context, startedAt: Date): Promise<void> {
   const { config, pkg, git, tag, registry, deadlineMs, marathon, session } = pre;
   const ref = record.image.ref;
   const nodeImage = env.SHOVEL_NODE_IMAGE || config.image.nodeImage;
+  // One set of build facts: the dry run prints the command they make, the run runs it.
+  const description = config.service.description ?? pkg.description;
+  const build: BuildFacts = {
+    ref,
+    ...(nodeImage ? { nodeImage } : {}),
+    version: pkg.version,
+    revision: git.sha,
+    created: startedAt.toISOString(),
+    ...(description ? { description } : {}),
+    title: config.service.id,
+    service: config.service.id,
+  };
 
   if (options.dryRun) {
-    dryRunPlan(ctx, config, { nodeImage, deadlineMs, marathon, ref, tag });
+    dryRunPlan(ctx, config, { build, deadlineMs, marathon, ref, tag });
     return;
   }
 
   try {
     // Build + Push ---------------------------------------------------------------------------
     await progress.step('Build', async (update) => {
+      record.commands = [buildCommand(build)];
       await buildImage(
-        {
-          ref,
-          ...(nodeImage ? { nodeImage } : {}),
-          version: pkg.version,
-          revision: git.sha,
-          created: startedAt.toISOString(),
-          ...((config.service.description ?? pkg.description) ? { description: config.service.description ?? pkg.description } : {}),
-          title: config.service.id,
-          service: config.service.id,
-        },
+        build,
         {
           contextDir: options.cwd,
           ...(signal ? { signal } : {}),
@@ -275,19 +280,19 @@ export function buildLine(line: string): string | undefined {
 function dryRunPlan(
   ctx: Context,
   config: ShovelConfig,
-  facts: { nodeImage: string | undefined; deadlineMs: number; marathon: MarathonPlan | undefined; ref: string; tag: string },
+  facts: { build: BuildFacts; deadlineMs: number; marathon: MarathonPlan | undefined; ref: string; tag: string },
 ): void {
   const { record, progress } = ctx;
   const deadline = `${facts.deadlineMs / 1000}s`;
   const plan = [
     `Preflight: docker engine, registry ${registryHostOf(config.image.repository)} reachable${registryCredentialsFromEnv(ctx.env) ? ' and login as $SHOVEL_REGISTRY_USER' : ''}`,
-    `Build: docker build --network host -t ${facts.ref}${facts.nodeImage ? ` (NODE_IMAGE=${facts.nodeImage})` : ''}`,
+    `Build: ${buildCommand(facts.build)}`,
     `Push: ${facts.ref}`,
   ];
   if (record.target === 'docker') {
-    const env = Object.keys({ ...containerEnv(config), PORT: '', METRICS_PORT: '' }).join(', ');
+    const env = [...Object.keys(containerEnv(config)), ...PORT_ENV_NAMES].join(', ');
     plan.push(
-      `Deploy: docker run -d --network host --name ${containerBaseName(config.service.id, facts.tag)} (free ports for PORT and METRICS_PORT; env ${env})`,
+      `Deploy: docker run --detach --network host --init --name ${containerBaseName(config.service.id, facts.tag)} (free ports for ${PORT_ENV_NAMES.join(' and ')}; env ${env})`,
       `Wait for health: ${config.health.readiness} and ${config.health.liveness} answer 200 within ${deadline}, else remove the new container`,
       `Stop previous: docker stop -t ${config.killGracePeriodSeconds} on the running container(s) of ${config.service.id}`,
     );

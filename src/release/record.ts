@@ -58,6 +58,8 @@ export interface ReleaseRecord {
   };
   /** --dry-run: what would happen, one line a step. */
   plan?: string[];
+  /** The commands the release ran (so far: the image build), as the dry run prints them. */
+  commands?: string[];
   error?: { code: string; step?: string; message: string };
 }
 

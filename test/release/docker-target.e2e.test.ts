@@ -158,4 +158,16 @@ dockerSuite('shovel release --target docker (real engine and registry)', (env) =
     expect(missing.stderr).toContain('is not in the local Docker engine');
     expect(await running()).toEqual([record.docker?.container]);
   });
+  it('the dry run prints the build command the release then runs', async () => {
+    await setBehaviour(dir, { ready: true, message: 'planned' });
+    const planned = await release('dry run', '--dry-run');
+    expect(planned.run.exitCode, planned.run.stderr).toBe(0);
+    const { run, record } = await release('as planned');
+    expect(run.exitCode, run.stderr).toBe(0);
+    const buildLine = planned.record.plan?.find((line) => line.startsWith('Build: '));
+    // Only the time the build started differs between the two runs.
+    const sameTime = (command: string) => command.replace(/CREATED=\S+/g, 'CREATED=<time>').replace(/org\.opencontainers\.image\.created=\S+/g, 'created=<time>');
+    expect(record.commands).toHaveLength(1);
+    expect(sameTime(`Build: ${record.commands![0]}`)).toBe(sameTime(buildLine!));
+  });
 });

@@ -46,11 +46,15 @@ describe('release --dry-run', () => {
     expect(record.outcome).toBe('dry-run');
     expect(record.target).toBe('docker');
     expect(record.image.ref).toMatch(/^127\.0\.0\.1:5000\/shovel-fixture:1\.2\.3-[0-9a-f]{7}$/);
-    expect(record.plan).toEqual([
+    // The build line is the command the run executes (test/release/docker-target.e2e.test.ts
+    // runs both and compares them).
+    expect(record.plan?.[1]).toMatch(new RegExp(`^Build: \\S*docker build --network host --progress plain --tag ${record.image.ref.replace(/[.]/g, '\\.')} `));
+    expect(record.plan?.[1]).toContain('--build-arg NODE_IMAGE=shovel-node:26');
+    expect(record.plan?.[1]).toMatch(/ \.$/);
+    expect(record.plan?.filter((_, i) => i !== 1)).toEqual([
       'Preflight: docker engine, registry 127.0.0.1:5000 reachable and login as $SHOVEL_REGISTRY_USER',
-      `Build: docker build --network host -t ${record.image.ref} (NODE_IMAGE=shovel-node:26)`,
       `Push: ${record.image.ref}`,
-      `Deploy: docker run -d --network host --name shovel-shovel-fixture-${record.image.tag} (free ports for PORT and METRICS_PORT; env GREETING, SHUTDOWN_DELAY_MS, SHUTDOWN_TIMEOUT_MS, PORT, METRICS_PORT)`,
+      `Deploy: docker run --detach --network host --init --name shovel-shovel-fixture-${record.image.tag} (free ports for PORT and METRICS_PORT; env GREETING, SHUTDOWN_DELAY_MS, SHUTDOWN_TIMEOUT_MS, PORT, METRICS_PORT)`,
       'Wait for health: /health/ready and /health/live answer 200 within 20s, else remove the new container',
       'Stop previous: docker stop -t 5 on the running container(s) of shovel-fixture',
       `Record: git tag release/${record.image.tag} + a line in .shovel/releases.log`,
