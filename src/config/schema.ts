@@ -50,9 +50,21 @@ export const PATTERNS = {
     /^(?:(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?::[0-9]{1,5})?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/,
   /** rules.baseImage: a tag other than latest, and/or a digest. */
   baseImage: /^(?!.*:latest(?:@|$))[a-z0-9][a-z0-9._\-/:]*?(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}(?:@sha256:[a-f0-9]{64})?|@sha256:[a-f0-9]{64})$/,
-  /** rules.httpUrl: empty, or http(s):// with a host name, an IPv4 address or a bracketed IPv6 one and a port, no credentials, query or fragment. */
-  httpUrl:
-    /^(?:|[Hh][Tt][Tt][Pp][Ss]?:\/\/(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::(?:[0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(?:\/[^\s?#]*)?)$/,
+  /**
+   * rules.httpUrl: empty, or http(s):// with a host and a port, no credentials, query or
+   * fragment. The host is a bracketed IPv6 address, a dotted-quad IPv4 one, or a name whose
+   * last label is not a number (a URL parser reads `http://9999999999` or `http://a.0x1f` as an
+   * IPv4 number, and refuses it when out of range).
+   */
+  httpUrl: new RegExp(
+    [
+      '^(?:|[Hh][Tt][Tt][Pp][Ss]?://(?:',
+      '\\[(?:::1|(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){1,6}:(?:[0-9A-Fa-f]{1,4})?)\\]',
+      '|(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])',
+      '|(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\\.)*(?![0-9]+(?:[:/]|$))(?!0[xX][0-9A-Fa-f]*(?:[:/]|$))[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?',
+      ')(?::(?:[0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(?:/[^\\s?#]*)?)$',
+    ].join(''),
+  ),
 } as const;
 
 /** Names of Node.js core modules and the like that pass PATTERNS.serviceName but rules.serviceName refuses. */

@@ -134,7 +134,7 @@ describe('each rule pattern of the JSON Schema accepts nothing its rule refuses'
         const reserved = name === 'serviceName' && RESERVED_SERVICE_NAMES.includes(s);
         expect(rule(s), `${name}: the pattern accepts ${JSON.stringify(s)}`).toBe(reserved ? rules.serviceName(s) : undefined);
       }),
-      { numRuns: 3000 },
+      { numRuns: Number(process.env.SHOVEL_PROPERTY_RUNS) || 3000 },
     );
   });
 
