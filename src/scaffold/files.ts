@@ -6,7 +6,7 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Answers } from '../inputs/schema.js';
 import { INPUTS } from '../inputs/schema.js';
-import { templatesDir } from '../util/self.js';
+import { selfPackage, templatesDir } from '../util/self.js';
 import { renderTree, type RenderedFile } from './render.js';
 import { TEMPLATE_NAME, templateData } from './template-data.js';
 
@@ -20,9 +20,8 @@ export interface AnswersRecord {
 }
 
 export function answersRecord(answers: Answers): AnswersRecord {
-  const data = templateData(answers);
   const ordered = Object.fromEntries(INPUTS.map((i) => [i.key, answers[i.key]])) as unknown as Answers;
-  return { template: TEMPLATE_NAME, version: data.shovel.version, answers: ordered };
+  return { template: TEMPLATE_NAME, version: selfPackage().version, answers: ordered };
 }
 
 // The plan and the generator's write action both need the files of the same answers; a
