@@ -3,9 +3,10 @@
  * prompts; its actions always run through one executor (./actions.ts), so plop and inquirer
  * are loaded only to ask.
  */
+import { askCancellable } from '../inputs/ask.js';
 import { SERVICE_GENERATOR, serviceGenerator } from '../../generators/service.js';
 import { ACTION_TYPES } from './actions.js';
-import { InterruptedError, StepError } from '../errors.js';
+import { StepError } from '../errors.js';
 import type { Answers } from '../inputs/schema.js';
 
 type RawAnswers = Record<string, unknown>;
@@ -23,28 +24,7 @@ export async function promptForMissing(
 ): Promise<RawAnswers> {
   const plop = await loadPlop(destBasePath);
   plop.setGenerator(SERVICE_GENERATOR, serviceGenerator(given) as never);
-  // Inquirer 9 answers Ctrl-C by re-raising SIGINT and leaving its promise pending: the
-  // abort signal (set by the CLI's SIGINT handler) is what ends the wait.
-  const cancelled = new Promise<never>((_, reject) => {
-    const onAbort = () => reject(new InterruptedError('Cancelled at a prompt; nothing was written.'));
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
-  // Inquirer closes stdin before re-raising SIGINT; without a live handle the process would
-  // exit with code 0 before the signal arrives.
-  const keepAlive = setInterval(() => {}, 60_000);
-  try {
-    return (await Promise.race([plop.getGenerator(SERVICE_GENERATOR).runPrompts(), cancelled])) as RawAnswers;
-  } catch (error) {
-    if (error instanceof InterruptedError) throw error;
-    // Inquirer rejects with an ExitPromptError on Ctrl-C: a clean exit, not a crash.
-    if (error instanceof Error && /ExitPromptError|force closed|SIGINT/i.test(`${error.name} ${error.message}`)) {
-      throw new InterruptedError('Cancelled at a prompt; nothing was written.');
-    }
-    throw error;
-  } finally {
-    clearInterval(keepAlive);
-  }
+  return (await askCancellable(() => plop.getGenerator(SERVICE_GENERATOR).runPrompts(), signal)) as RawAnswers;
 }
 
 /** Write the service into `destBasePath` by running the generator's actions, in order. */

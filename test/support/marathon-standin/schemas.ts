@@ -1,6 +1,9 @@
 /**
  * Marathon's published JSON Schemas, read in place from ../shared/reference/marathon-schema
- * (never copied into the repo). Absent folder: undefined plus a reason, so callers can skip;
+ * (never copied into the repo): mesosphere/marathon docs/docs/rest-api/public/api/v2/schema/
+ * AppDefinition.json and Group.json at v1.7.236 and v0.15.7, and
+ * docs/docs/rest-api/mesosphere/marathon/api/v2/AppDefinition.json at v0.11.1. Marathon
+ * validates request bodies against these (and more) before it answers 422. Absent folder: undefined plus a reason, so callers can skip;
  * under CI=true that is an error instead, because CI must provide them.
  */
 import { existsSync, readFileSync } from 'node:fs';
