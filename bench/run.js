@@ -11,6 +11,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { coldStart } from './coldstart.js';
 import { dockerEnv } from './lib/docker-env.js';
+import { appFastifyVersion, preparedFastifyCliApp } from './lib/fastify-cli-app.js';
 import { run } from './lib/proc.js';
 import { commands, markdown, table } from './lib/report.js';
 import { fastifyVersion, preparedService, ROOT } from './lib/service.js';
@@ -71,8 +72,25 @@ async function main() {
     service = await preparedService(log);
     log(`service: ${service.dir}${service.cached ? ' (cached)' : ` (set up in ${ms(service.setupMs)})`}`);
   }
-  await measure('cold', 'Cold start to ready', () => coldStart({ serviceDir: service.dir, runs: settings.coldRuns, log }), results);
-  await measure('load', 'Throughput GET /v1/hello', () => throughput({ serviceDir: service.dir, ...settings, log }), results);
+  /** The fastify-cli baseline, or why there is none: its rows then say FAILED, the others go on. */
+  let fastifyCli;
+  if (['cold', 'load'].some((name) => only.has(name))) {
+    try {
+      const app = await preparedFastifyCliApp(log);
+      fastifyCli = { ...app, fastify: await appFastifyVersion(app.dir) };
+      log(`fastify-cli app: ${app.dir}${app.cached ? ' (cached)' : ` (set up in ${ms(app.setupMs)})`}`);
+      results.notes.push(
+        `fastify-cli app: fastify-cli ${app.version}'s \`fastify generate <dir> --lang=ts\` plus src/routes/v1/hello/index.ts (the same route, schema and answer as the service's), \`npm install\` (fastify ${fastifyCli.fastify} installed), \`npm run build:ts\`; its tsconfig.json is given \`rootDir: "src"\`, the directory TypeScript infers, because TypeScript 6 (the version the template asks for) refuses to emit without it (TS5011).`,
+      );
+    } catch (error) {
+      log(`fastify-cli app failed: ${error.message}`);
+      fastifyCli = { error: `generating or installing the fastify-cli app failed: ${error.message}` };
+      results.notes.push(`fastify-cli app failed:\n\n\`\`\`\n${error.message}\n\`\`\``);
+      process.exitCode = 1;
+    }
+  }
+  await measure('cold', 'Cold start to ready', () => coldStart({ serviceDir: service.dir, fastifyCli, runs: settings.coldRuns, log }), results);
+  await measure('load', 'Throughput GET /v1/hello', () => throughput({ serviceDir: service.dir, fastifyCli, ...settings, log }), results);
 
   const docker = only.has('image') || only.has('release') ? await dockerEnv() : undefined;
   if (docker && !docker.ok) {
@@ -87,7 +105,7 @@ async function main() {
   const context = [
     `Measured ${new Date().toISOString()} in one \`npm run bench\` run${quick ? ' (--quick)' : ''} (${ms(performance.now() - started)} in all); create-shovel ${await gitDescription()}.`,
     `Machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.type()} ${os.release()}; Node ${process.version}.`,
-    `Baselines: create-vite ${await version(path.join(ROOT, 'node_modules', 'create-vite'))} (template vanilla-ts), bare Fastify ${service ? await fastifyVersion(service.dir) : 'n/a'} (the copy installed in the generated service), autocannon ${await version(path.join(ROOT, 'node_modules', 'autocannon'))}${docker?.ok ? `, base image ${docker.nodeImage}` : ''}.`,
+    `Baselines: create-vite ${await version(path.join(ROOT, 'node_modules', 'create-vite'))} (template vanilla-ts), bare Fastify ${service ? await fastifyVersion(service.dir) : 'n/a'} (the copy installed in the generated service)${fastifyCli?.dir ? `, fastify-cli ${fastifyCli.version} (\`fastify generate <dir> --lang=ts\`, then \`npm install\` and \`npm run build:ts\`; fastify ${fastifyCli.fastify} installed; tsconfig given \`rootDir: "src"\`, which TypeScript 6 requires to emit)` : ''}, autocannon ${await version(path.join(ROOT, 'node_modules', 'autocannon'))}${docker?.ok ? `, base image ${docker.nodeImage}` : ''}.`,
     `Servers and load generator on 127.0.0.1, sharing the machine's ${os.cpus().length} cores (1-min load average ${loadAtStart.toFixed(1)} at start, ${os.loadavg()[0].toFixed(1)} at the end: other work shares them): absolute numbers are this machine's, the ratios measured side by side are the claim.`,
   ];
   const title = 'Shovel benchmark';

@@ -1,7 +1,8 @@
 /**
  * 2. Throughput of GET /v1/hello?name=x on the generated service (logging at info, metrics on)
- * against the bare Fastify hello world, both running side by side, measured in alternating
- * autocannon rounds after a warm-up each.
+ * against the bare Fastify hello world and fastify-cli's generated app, all running side by
+ * side, measured in alternating autocannon rounds after a warm-up each; the CPU time each
+ * server process spent in the measured rounds (/proc/PID/stat) per 1,000 requests.
  * 4. Memory: VmRSS of each server idle (after start and a settle) and its peak under load.
  */
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -9,10 +10,21 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { fixed, median, mib, ratio, thousands } from './lib/stats.js';
-import { rssBytes } from './lib/proc.js';
-import { HELLO_PATH, startBare, startShovel } from './lib/servers.js';
+import { cpuMs, rssBytes } from './lib/proc.js';
+import { FASTIFY_CLI_START, HELLO_PATH, startBare, startFastifyCli, startShovel } from './lib/servers.js';
 
 const TARGET = 0.85;
+/** Requests/s against fastify-cli's generated app, and CPU per request no more than its. */
+const CLI_TARGET = 1.1;
+const CLI_CPU_TARGET = 1;
+
+/** The order of round `i`: rotated, so no subject always runs first. */
+function rotation(names, i) {
+  const shift = i % names.length;
+  return [...names.slice(shift), ...names.slice(0, shift)];
+}
+
+const lastLine = (text) => String(text).trim().split('\n').at(-1) ?? '';
 
 /** One autocannon run; fails on errors or non-2xx answers (a broken route is not fast). */
 async function load(url, { connections, duration }) {
@@ -51,43 +63,74 @@ async function helloCount(metricsUrl) {
 }
 
 /**
- * @param {{ serviceDir: string, rounds: number, duration: number, warmup: number, connections: number,
- *   log: (line: string) => void }} options
+ * @param {{ serviceDir: string, fastifyCli?: { dir?: string, error?: string }, rounds: number,
+ *   duration: number, warmup: number, connections: number, log: (line: string) => void }} options
+ *   fastifyCli: the prepared fastify-cli app, or why there is none (its rows then say FAILED)
  */
-export async function throughput({ serviceDir, rounds, duration, warmup, connections, log }) {
+export async function throughput({ serviceDir, fastifyCli, rounds, duration, warmup, connections, log }) {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'shovel-bench-load-'));
-  /** @type {Record<string, Awaited<ReturnType<typeof startShovel>>>} */
+  /** @type {Record<string, Awaited<ReturnType<typeof startBare>>>} */
   const servers = {};
+  let shovel;
+  let startError;
   try {
-    servers.shovel = await startShovel(serviceDir, path.join(tmp, 'shovel.log'));
+    shovel = await startShovel(serviceDir, path.join(tmp, 'shovel.log'));
+    servers.shovel = shovel;
     servers.bare = await startBare(serviceDir, path.join(tmp, 'bare.log'));
+    if (fastifyCli?.dir) {
+      try {
+        servers['fastify-cli'] = await startFastifyCli(fastifyCli.dir, path.join(tmp, 'fastify-cli.log'));
+      } catch (error) {
+        startError = `the fastify-cli app did not start: ${error.message}`;
+      }
+    }
+    const names = Object.keys(servers);
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    const idle = { shovel: await rssBytes(servers.shovel.child.pid), bare: await rssBytes(servers.bare.child.pid) };
+    /** @type {Record<string, number>} */
+    const idle = {};
+    for (const name of names) idle[name] = await rssBytes(servers[name].child.pid);
 
-    log(`throughput: warm-up ${warmup} s each, then ${rounds} rounds of ${duration} s each, ${connections} connections`);
-    for (const name of ['shovel', 'bare']) await load(servers[name].url + HELLO_PATH, { connections, duration: warmup });
+    log(`throughput: ${names.join(', ')}: warm-up ${warmup} s each, then ${rounds} rounds of ${duration} s each, ${connections} connections`);
+    for (const name of names) await load(servers[name].url + HELLO_PATH, { connections, duration: warmup });
 
-    const results = { shovel: [], bare: [] };
-    const peak = { shovel: 0, bare: 0 };
-    const logBytes = { shovel: 0, bare: 0 };
-    const requests = { shovel: 0, bare: 0 };
+    /** @type {Record<string, any[]>} */
+    const results = {};
+    /** @type {Record<string, number>} */
+    const peak = {};
+    /** @type {Record<string, number>} */
+    const logBytes = {};
+    /** @type {Record<string, number>} */
+    const requests = {};
+    /** @type {Record<string, number>} */
+    const cpu = {};
+    for (const name of names) [results[name], peak[name], logBytes[name], requests[name], cpu[name]] = [[], 0, 0, 0, 0];
     for (let i = 0; i < rounds; i += 1) {
-      for (const name of i % 2 === 0 ? ['shovel', 'bare'] : ['bare', 'shovel']) {
+      for (const name of rotation(names, i)) {
+        const pid = servers[name].child.pid;
         const before = (await stat(servers[name].logFile)).size;
-        const stop = sampleRss(servers[name].child.pid);
+        const cpuBefore = await cpuMs(pid);
+        const stop = sampleRss(pid);
         const result = await load(servers[name].url + HELLO_PATH, { connections, duration });
+        cpu[name] += (await cpuMs(pid)) - cpuBefore;
         peak[name] = Math.max(peak[name], stop());
         logBytes[name] += (await stat(servers[name].logFile)).size - before;
         requests[name] += result.requests.total;
         results[name].push(result);
       }
     }
-    const counted = await helloCount(servers.shovel.metricsUrl);
+    const counted = await helloCount(shovel.metricsUrl);
 
     const rps = (name) => median(results[name].map((r) => r.requests.average));
     const lat = (name, p) => median(results[name].map((r) => r.latency[p]));
+    const cpuPer1k = (name) => (cpu[name] / requests[name]) * 1000;
+    const hasCli = 'fastify-cli' in servers;
     const r = ratio(rps('shovel'), rps('bare'));
     const cmd = `autocannon -c ${connections} -d ${duration} http://127.0.0.1:PORT${HELLO_PATH} (programmatic; ${rounds} alternating rounds after ${warmup} s warm-up, median)`;
+    const cliCmd = `${cmd}; the fastify-cli app started with \`${FASTIFY_CLI_START}\``;
+    const cpuCmd = `${cmd}; utime + stime of the server process from /proc/PID/stat before and after each measured round, summed, per 1,000 requests answered`;
+    const cliFailed = (metric) => ({ metric, skipped: `FAILED: ${lastLine(startError ?? fastifyCli?.error ?? 'no fastify-cli app')}` });
+    const cliRps = 'Throughput GET /v1/hello vs fastify-cli app (req/s)';
+    const cliCpu = 'Server CPU ms per 1,000 requests vs fastify-cli app';
     return {
       rows: [
         {
@@ -99,6 +142,37 @@ export async function throughput({ serviceDir, rounds, duration, warmup, connect
           pass: r >= TARGET,
           command: cmd,
         },
+        hasCli
+          ? {
+              metric: cliRps,
+              shovel: thousands(rps('shovel')),
+              baseline: thousands(rps('fastify-cli')),
+              ratio: ratio(rps('shovel'), rps('fastify-cli')),
+              target: `>= ${CLI_TARGET}x`,
+              pass: ratio(rps('shovel'), rps('fastify-cli')) >= CLI_TARGET,
+              command: cliCmd,
+            }
+          : cliFailed(cliRps),
+        {
+          metric: 'Server CPU ms per 1,000 requests vs bare',
+          shovel: `${fixed(cpuPer1k('shovel'), 1)} ms`,
+          baseline: `${fixed(cpuPer1k('bare'), 1)} ms`,
+          ratio: ratio(cpuPer1k('shovel'), cpuPer1k('bare')),
+          target: 'report',
+          pass: undefined,
+          command: cpuCmd,
+        },
+        hasCli
+          ? {
+              metric: cliCpu,
+              shovel: `${fixed(cpuPer1k('shovel'), 1)} ms`,
+              baseline: `${fixed(cpuPer1k('fastify-cli'), 1)} ms`,
+              ratio: ratio(cpuPer1k('shovel'), cpuPer1k('fastify-cli')),
+              target: `<= ${CLI_CPU_TARGET.toFixed(1)}x`,
+              pass: ratio(cpuPer1k('shovel'), cpuPer1k('fastify-cli')) <= CLI_CPU_TARGET,
+              command: cpuCmd,
+            }
+          : cliFailed(cliCpu),
         {
           metric: 'Latency p50 / p99 (mean) under that load',
           shovel: `${lat('shovel', 'p50')} / ${lat('shovel', 'p99')} ms (${fixed(lat('shovel', 'average'), 2)} ms)`,
@@ -128,9 +202,16 @@ export async function throughput({ serviceDir, rounds, duration, warmup, connect
         },
       ],
       notes: [
-        `Throughput rounds (req/s): shovel ${results.shovel.map((x) => thousands(x.requests.average)).join(', ')}; bare ${results.bare.map((x) => thousands(x.requests.average)).join(', ')}.`,
-        `Logging on for both, JSON lines to a file: shovel ${fixed(logBytes.shovel / requests.shovel, 0)} bytes/request, bare ${fixed(logBytes.bare / requests.bare, 0)} bytes/request.` +
+        `Throughput rounds (req/s): ${names.map((name) => `${name} ${results[name].map((x) => thousands(x.requests.average)).join(', ')}`).join('; ')}.`,
+        `Logging on for every server, JSON lines to a file: ${names.map((name) => `${name} ${fixed(logBytes[name] / requests[name], 0)} bytes/request`).join(', ')}.` +
           ` Metrics on: the service's histogram counted ${thousands(counted)} requests of /v1/hello (warm-up included).`,
+        `Server CPU in the measured rounds: ${names.map((name) => `${name} ${fixed(cpu[name] / 1000, 1)} s for ${thousands(requests[name])} requests`).join(', ')}.`,
+        ...(hasCli
+          ? [
+              `fastify-cli app under the same load: p50 / p99 ${lat('fastify-cli', 'p50')} / ${lat('fastify-cli', 'p99')} ms (mean ${fixed(lat('fastify-cli', 'average'), 2)} ms), RSS idle ${mib(idle['fastify-cli'])}, peak ${mib(peak['fastify-cli'])}.`,
+            ]
+          : []),
+        ...(startError ? [`Throughput: ${startError}`] : []),
       ],
     };
   } finally {

@@ -104,12 +104,13 @@ export async function waitFor200(url, child, { timeoutMs = 30_000, intervalMs = 
  * Starts a node server and resolves once `readyUrl` answers 200, with the time that took
  * (spawn to first 200). stdout (the JSON logs) goes to `logFile`, the same sink for every
  * server measured.
- * @param {{ script: string, cwd: string, env: NodeJS.ProcessEnv, readyUrl: string, logFile: string }} options
+ * @param {{ script: string, args?: string[], cwd: string, env: NodeJS.ProcessEnv, readyUrl: string, logFile: string }} options
+ *   args: arguments after the script (the server is that very node process, for /proc readings)
  */
-export async function startServer({ script, cwd, env, readyUrl, logFile }) {
+export async function startServer({ script, args = [], cwd, env, readyUrl, logFile }) {
   const log = openSync(logFile, 'a');
   const started = performance.now();
-  const child = spawn(process.execPath, [script], { cwd, env, stdio: ['ignore', log, 'pipe'] });
+  const child = spawn(process.execPath, [script, ...args], { cwd, env, stdio: ['ignore', log, 'pipe'] });
   closeSync(log);
   let stderr = '';
   child.stderr.on('data', (chunk) => {
@@ -140,4 +141,25 @@ export async function rssBytes(pid) {
   const match = /^VmRSS:\s+(\d+) kB$/m.exec(text);
   if (!match) throw new Error(`no VmRSS for pid ${pid}`);
   return Number(match[1]) * 1024;
+}
+
+let clockTicks;
+
+/** Clock ticks per second of /proc/PID/stat's times (`getconf CLK_TCK`, 100 when unknown). */
+async function ticksPerSecond() {
+  if (clockTicks === undefined) {
+    const value = Number((await run('getconf', ['CLK_TCK'], { timeoutMs: 5000 }).catch(() => ({ stdout: '' }))).stdout.trim());
+    clockTicks = Number.isFinite(value) && value > 0 ? value : 100;
+  }
+  return clockTicks;
+}
+
+/** CPU time (user + system) a process has used so far, in ms (Linux /proc). @param {number} pid */
+export async function cpuMs(pid) {
+  const text = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces), from field 3 on: utime is 14, stime 15.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[14 - 3]) + Number(fields[15 - 3]);
+  if (!Number.isFinite(ticks)) throw new Error(`no CPU times for pid ${pid}`);
+  return (ticks * 1000) / (await ticksPerSecond());
 }

@@ -1,5 +1,5 @@
 /**
- * The two servers under measurement, started the same way: node, NODE_ENV=production,
+ * The servers under measurement, started the same way: node, NODE_ENV=production,
  * LOG_LEVEL=info, JSON logs on stdout into a file, listening on 127.0.0.1 only.
  */
 import path from 'node:path';
@@ -45,5 +45,26 @@ export async function startBare(serviceDir, logFile) {
   });
   return { ...server, name: 'bare', url: `http://127.0.0.1:${port}`, logFile };
 }
+
+/**
+ * The fastify-cli app as its start script runs it after the build: `fastify start -l info
+ * dist/app.js` (here with -a/-p for 127.0.0.1 and a free port), the fastify-cli copy the app
+ * installed; ready when its route answers 200.
+ * @param {string} appDir @param {string} logFile
+ */
+export async function startFastifyCli(appDir, logFile) {
+  const port = await freePort();
+  const server = await startServer({
+    script: path.join(appDir, 'node_modules', 'fastify-cli', 'cli.js'),
+    args: ['start', '-l', 'info', '-a', '127.0.0.1', '-p', String(port), 'dist/app.js'],
+    cwd: appDir,
+    env: baseEnv(),
+    readyUrl: `http://127.0.0.1:${port}${HELLO_PATH}`,
+    logFile,
+  });
+  return { ...server, name: 'fastify-cli', url: `http://127.0.0.1:${port}`, logFile };
+}
+
+export const FASTIFY_CLI_START = 'node_modules/fastify-cli/cli.js start -l info -a 127.0.0.1 -p PORT dist/app.js';
 
 export const HELLO_PATH = '/v1/hello?name=x';
