@@ -131,22 +131,42 @@ export class UsageError extends ShovelError {
   }
 }
 
-/** A named step failed (an external command, a remote API): exit 1. */
+/** The step of an error no step runner has named yet (Progress.step names it). */
+export const UNNAMED_STEP = '';
+
+export type StepErrorOptions = ShovelErrorOptions & { command?: string; outputTail?: string };
+
+/**
+ * A step failed (an external command, a remote API): exit 1. Library code throws it without
+ * naming a step; the step runner (Progress.step in src/ui/progress.ts) attaches the step the
+ * error broke, once: the innermost step it passes through.
+ */
 export class StepError extends ShovelError {
+  /** The step this error broke; empty until a step runner attaches it. */
   readonly step: string;
   readonly command: string | undefined;
   readonly outputTail: string | undefined;
+  #attached = false;
 
-  constructor(
-    code: ErrorCode,
-    step: string,
-    message: string,
-    options: ShovelErrorOptions & { command?: string; outputTail?: string } = {},
-  ) {
-    super(code, message, EXIT.failed, options);
-    this.step = step;
+  constructor(code: ErrorCode, message: string, options?: StepErrorOptions);
+  /** For code that runs no step runner and names its one step itself. */
+  constructor(code: ErrorCode, step: string, message: string, options?: StepErrorOptions);
+  constructor(code: ErrorCode, first: string, second?: string | StepErrorOptions, third?: StepErrorOptions) {
+    const named = typeof second === 'string';
+    const options: StepErrorOptions = (named ? third : second) ?? {};
+    super(code, named ? second : first, EXIT.failed, options);
+    this.step = named ? first : UNNAMED_STEP;
     this.command = options.command;
     this.outputTail = options.outputTail;
+  }
+
+  /** Called by the step runner: the first (innermost) step an error leaves names it. */
+  attachStep(step: string): this {
+    if (!this.#attached) {
+      this.#attached = true;
+      (this as { step: string }).step = step;
+    }
+    return this;
   }
 }
 

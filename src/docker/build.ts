@@ -58,7 +58,6 @@ export function buildCommand(facts: BuildFacts, options: Pick<BuildOptions, 'doc
 
 export async function buildImage(facts: BuildFacts, options: BuildOptions): Promise<void> {
   await docker(buildArgs(facts, options), {
-    step: 'Build',
     // The context is "." of the service repository, not of wherever shovel was started
     // (create-shovel --release and `shovel release --cwd DIR` run from elsewhere).
     cwd: options.contextDir,
@@ -80,7 +79,7 @@ const NO_BUILDKIT = /buildx|BuildKit is (?:disabled|not available)|--mount optio
 /** The BuildKit hint only where the output says BuildKit is what is missing. */
 function withBuildKitHint(error: unknown): unknown {
   if (error instanceof StepError && !error.hint && NO_BUILDKIT.test(`${error.outputTail ?? ''}\n${error.message}`)) {
-    return new StepError(error.code, error.step, error.message, {
+    return new StepError(error.code, error.message, {
       ...(error.command ? { command: error.command } : {}),
       ...(error.outputTail ? { outputTail: error.outputTail } : {}),
       details: error.details,

@@ -8,7 +8,9 @@ import { failure, run, type RunOptions, type RunResult } from '../util/exec.js';
 
 export { formatCommand } from '../util/exec.js';
 
-export interface DockerRunOptions extends Pick<RunOptions, 'step' | 'cwd' | 'input' | 'signal' | 'onLine'> {
+export interface DockerRunOptions extends Pick<RunOptions, 'cwd' | 'input' | 'signal' | 'onLine'> {
+  /** Only for callers that run no step runner; under Progress.step the runner names the step. */
+  step?: string;
   /** Extra environment for the docker client (DOCKER_CONFIG, DOCKER_BUILDKIT...). */
   env?: Record<string, string>;
   /** Error code of the StepError thrown on a non-zero exit. */
@@ -28,16 +30,17 @@ export function dockerBinary(env: NodeJS.ProcessEnv = process.env): string {
 
 export async function docker(args: readonly string[], options: DockerRunOptions): Promise<DockerResult> {
   const file = dockerBinary();
-  const result = await run(file, args, options);
+  const step = options.step ?? '';
+  const result = await run(file, args, { ...options, step });
   if (result.ok) return result;
   if (result.missing) {
-    throw new StepError('SHOVEL_ERR_DOCKER_MISSING', options.step, `The docker client "${file}" was not found.`, {
+    throw new StepError('SHOVEL_ERR_DOCKER_MISSING', step, `The docker client "${file}" was not found.`, {
       command: result.command,
       hint: 'Install Docker, or point SHOVEL_DOCKER at a docker client binary.',
     });
   }
   if (options.allowFailure) return result;
-  throw failure(result, options.step, {
+  throw failure(result, step, {
     code: options.errorCode ?? 'SHOVEL_ERR_DOCKER_COMMAND',
     message: options.errorMessage ?? `docker ${args[0] ?? ''} failed (exit code ${String(result.exitCode ?? 'none')}).`,
     ...(options.hint ? { hint: options.hint } : {}),

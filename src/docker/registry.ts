@@ -54,7 +54,6 @@ export async function checkRegistryReachable(
     if (response.status !== 200 && response.status !== 401) {
       throw new StepError(
         'SHOVEL_ERR_REGISTRY_UNEXPECTED',
-        'Preflight',
         `The registry ${registry} answered ${response.status} at ${url}; a Docker registry answers 200 or 401.`,
         { hint: 'Check image.repository in shovel.yml.' },
       );
@@ -65,7 +64,7 @@ export async function checkRegistryReachable(
     if (options.signal?.aborted) throw options.signal.reason;
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     const why = signal.aborted ? `no answer within ${(options.timeoutMs ?? 5000) / 1000} s` : (cause?.code ?? cause?.message ?? (error as Error).message);
-    throw new StepError('SHOVEL_ERR_REGISTRY_UNREACHABLE', 'Preflight', `The registry ${registry} is not reachable (${why}).`, {
+    throw new StepError('SHOVEL_ERR_REGISTRY_UNREACHABLE', `The registry ${registry} is not reachable (${why}).`, {
       command: `GET ${url}`,
       hint: 'Is the registry running, and is image.repository in shovel.yml right?',
     });
@@ -111,7 +110,6 @@ export async function loginToTemporaryConfig(
   const dispose = () => rm(dir, { recursive: true, force: true });
   try {
     const result = await docker(['login', registry, '--username', credentials.user, '--password-stdin'], {
-      step: 'Preflight',
       env: { DOCKER_CONFIG: dir },
       input: credentials.password,
       ...(options.signal ? { signal: options.signal } : {}),
@@ -121,7 +119,6 @@ export async function loginToTemporaryConfig(
       const denied = /unauthorized|incorrect username or password|401|denied/i.test(result.all);
       throw new StepError(
         denied ? 'SHOVEL_ERR_REGISTRY_AUTH' : 'SHOVEL_ERR_REGISTRY_LOGIN',
-        'Preflight',
         denied
           ? `The registry ${registry} rejected the credentials of user "${credentials.user}" (from SHOVEL_REGISTRY_USER/SHOVEL_REGISTRY_PASSWORD).`
           : `docker login to ${registry} as "${credentials.user}" failed.`,

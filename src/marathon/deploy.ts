@@ -18,7 +18,7 @@ import { InterruptedError, StepError, type ErrorCode } from '../errors.js';
 import { backoffMs, sleep, type MarathonClient } from './client.js';
 import { MarathonError, MarathonLockedError } from './errors.js';
 import { dialectFor } from './render.js';
-import type { DeploymentRef, MarathonApp, TaskFailure } from './types.js';
+import type { DeploymentRef, MarathonApp, MarathonDialect, TaskFailure } from './types.js';
 import { validateAppDefinition } from './validate.js';
 import { canonical, FOREIGN_OUTCOMES, waitForDeployment, type WaitResult } from './wait.js';
 
@@ -58,6 +58,11 @@ export interface DeployOptions {
   graceMs?: number;
   /** See WaitOptions.soakMs. */
   soakMs?: number;
+  /**
+   * The Marathon version and dialect the definition was rendered for, when the caller already
+   * knows them (read once per run, or --dialect): then no GET /v2/info is sent.
+   */
+  marathon?: { version: string; dialect: MarathonDialect };
 }
 
 export interface DeployResult {
@@ -69,12 +74,10 @@ export interface DeployResult {
   cancelled: string[];
 }
 
-const STEP_DEPLOY = 'marathon deploy';
 /** Sends of the new definition refused by a 5xx or left without an answer, at most. */
 const PUT_ATTEMPTS = 4;
 /** How far past the deadline the last look at Marathon may end. */
 const FINAL_LOOK_MS = 1000;
-const STEP_ROLLBACK = 'marathon rollback';
 
 interface Run {
   /** Bounded by `until` once armed. */
@@ -111,10 +114,10 @@ export async function deployToMarathon(marathon: MarathonClient, options: Deploy
     progress: options.onProgress ?? (() => undefined),
     leftover: options.onLeftover ?? (() => undefined),
   };
-  const info = await ridingOut(() => run.client.info(signal), lockUntil, options);
-  validateAppDefinition(definition, dialectFor(info.version));
+  const info = options.marathon ?? (await ridingOut(() => run.client.info(signal), lockUntil, options));
+  validateAppDefinition(definition, options.marathon?.dialect ?? dialectFor(info.version));
   if (definition.id !== appId) {
-    throw new StepError('SHOVEL_ERR_MARATHON_APP_ID', STEP_DEPLOY, `The definition's id ${String(definition.id)} is not the app ${appId}.`);
+    throw new StepError('SHOVEL_ERR_MARATHON_APP_ID', `The definition's id ${String(definition.id)} is not the app ${appId}.`);
   }
   const instances = Number(definition.instances ?? 1);
 
@@ -141,7 +144,7 @@ export async function deployToMarathon(marathon: MarathonClient, options: Deploy
   // Someone else's newer change or a deletion: rolling back would undo THEIR change.
   if (FOREIGN_OUTCOMES.has(waited.kind)) {
     run.leftover(undefined);
-    throw new StepError(FOREIGN_CODES[waited.kind as ForeignKind], STEP_DEPLOY, `${what} did not go live: ${waited.reason}. Nothing was rolled back (that would undo the other change).`, {
+    throw new StepError(FOREIGN_CODES[waited.kind as ForeignKind], `${what} did not go live: ${waited.reason}. Nothing was rolled back (that would undo the other change).`, {
       details: failureDetails(waited),
     });
   }
@@ -166,7 +169,7 @@ async function recover(
     run.leftover(undefined);
     const full = extra.left ? `${message} ${extra.left}` : message;
     if (failed.interrupted || options.signal?.aborted) throw new InterruptedError(full);
-    throw new StepError(code, code === 'SHOVEL_ERR_MARATHON_ROLLBACK_FAILED' ? STEP_ROLLBACK : STEP_DEPLOY, full, {
+    throw new StepError(code, full, {
       details: extra.details ?? details,
       ...(extra.left ? { hint: 'shovel status shows what serves now.' } : {}),
     });

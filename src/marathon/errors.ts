@@ -5,15 +5,13 @@
  */
 import { StepError, type ErrorCode, type ShovelErrorOptions } from '../errors.js';
 
-export const MARATHON_STEP = 'marathon';
-
 export class MarathonError extends StepError {
   /** HTTP status, or 0 when no (whole) answer came back. */
   readonly status: number;
   /** The Marathon-Deployment-Id header of a reply whose body was lost, when it arrived. */
   readonly deploymentId: string | undefined;
   constructor(code: ErrorCode, status: number, message: string, options: ShovelErrorOptions & { command?: string; deploymentId?: string } = {}) {
-    super(code, MARATHON_STEP, message, options);
+    super(code, message, options);
     this.status = status;
     this.deploymentId = options.deploymentId;
   }

@@ -118,7 +118,6 @@ export async function deployToDocker(options: DockerDeployOptions): Promise<Dock
       }
       throw new StepError(
         'SHOVEL_ERR_NOT_HEALTHY',
-        'Wait for health',
         `${name} did not become healthy: ${result.reason}. The new container was removed; ${
           previous.some((c) => c.running) ? 'the previous version keeps serving' : 'nothing was serving before it'
         }.`,

@@ -2,7 +2,7 @@
  * What git says about the service repository: which commit is being released, and whether
  * the working tree holds changes that commit does not (then the image is not the commit).
  */
-import { StepError, UsageError } from '../errors.js';
+import { StepError, UNNAMED_STEP, UsageError } from '../errors.js';
 import { run } from '../util/exec.js';
 
 export interface GitState {
@@ -13,7 +13,7 @@ export interface GitState {
 }
 
 function git(cwd: string, args: string[], input?: string, env?: Record<string, string>) {
-  return run('git', args, { step: 'Preflight', cwd, ...(input === undefined ? {} : { input }), ...(env ? { env } : {}) });
+  return run('git', args, { step: UNNAMED_STEP, cwd, ...(input === undefined ? {} : { input }), ...(env ? { env } : {}) });
 }
 
 export async function gitState(cwd: string): Promise<GitState> {
@@ -28,7 +28,7 @@ export async function gitState(cwd: string): Promise<GitState> {
   }
   const status = await git(cwd, ['status', '--porcelain', '--untracked-files=normal']);
   if (!status.ok) {
-    throw new StepError('SHOVEL_ERR_GIT', 'Preflight', 'git status failed.', { command: 'git status --porcelain', outputTail: String(status.all) });
+    throw new StepError('SHOVEL_ERR_GIT', 'git status failed.', { command: 'git status --porcelain', outputTail: String(status.all) });
   }
   const changes = String(status.stdout).split('\n').filter(Boolean);
   return { sha: String(head.stdout).trim(), dirty: changes.length > 0, changes };
@@ -50,7 +50,7 @@ export async function tagRelease(cwd: string, name: string, message: string): Pr
   }
   const result = await git(cwd, ['tag', '--force', '--annotate', '--file', '-', name, 'HEAD'], message, env);
   if (!result.ok) {
-    throw new StepError('SHOVEL_ERR_GIT_TAG', 'Record', `Could not create the git tag ${name}.`, {
+    throw new StepError('SHOVEL_ERR_GIT_TAG', `Could not create the git tag ${name}.`, {
       command: `git tag --force --annotate ${name} HEAD`,
       outputTail: String(result.all),
     });

@@ -7,8 +7,9 @@
  */
 import { gitState, tagRelease } from './git.js';
 import { loadConfig } from '../config/load.js';
-import { appIdOf, type ShovelConfig } from '../config/schema.js';
+import { appIdOf } from '../config/schema.js';
 import { buildCommand, buildImage, type BuildFacts } from '../docker/build.js';
+import { buildLine } from '../docker/build-progress.js';
 import { pushImage } from '../docker/push.js';
 import { requireDockerLogin } from '../docker/credentials.js';
 import {
@@ -18,14 +19,13 @@ import {
   type RegistrySession,
 } from '../docker/registry.js';
 import { imageTag, registryHostOf } from '../docker/tag.js';
-import { isShovelError, StepError } from '../errors.js';
 import { Progress } from '../ui/progress.js';
-import { containerBaseName, containerEnv, deployToDocker } from './docker-target.js';
-import { marathonAuthFromEnv, prepareMarathon, deployMarathon, type MarathonPlan } from './marathon-target.js';
+import { deployToDocker } from './docker-target.js';
+import { dryRunPlan } from './dry-run.js';
+import { marathonAuthFromEnv, prepareMarathon, deployMarathon, releaseLabels, type MarathonPlan } from './marathon-target.js';
 import { checkDockerEngine, chooseTarget, readVersionFacts, requireCleanTree, type TargetName } from './preflight.js';
-import { appendReleaseLog, gitTagName, startRecord, type ReleaseRecord } from './record.js';
+import { appendReleaseLog, failRecord, finishRecord, gitTagName, startRecord, type ReleaseRecord } from './record.js';
 import { Redactor } from './redact.js';
-import { PORT_ENV_NAMES } from './port-contract.js';
 import type { MarathonDialect } from '../marathon/types.js';
 
 export type { ReleaseRecord } from './record.js';
@@ -66,12 +66,6 @@ interface Context {
   record: ReleaseRecord;
 }
 
-/** A release error carries the (failed) record, so callers with --json can still print it. */
-const failedRecords = new WeakMap<object, ReleaseRecord>();
-export function recordOfFailure(error: unknown): ReleaseRecord | undefined {
-  return typeof error === 'object' && error !== null ? failedRecords.get(error) : undefined;
-}
-
 export async function release(options: ReleaseOptions): Promise<ReleaseRecord> {
   const env = options.env ?? process.env;
   const redactor = Redactor.fromEnv(env);
@@ -80,49 +74,22 @@ export async function release(options: ReleaseOptions): Promise<ReleaseRecord> {
   const startedAt = new Date();
   const record = startRecord('release', options.target ?? 'docker', startedAt);
   const ctx: Context = { options, env, progress, redactor, record };
-  const finish = () => {
-    record.finishedAt = new Date().toISOString();
-    record.durationMs = Date.now() - startedAt.getTime();
-    record.steps = progress.records.slice(firstStep);
+  const print = (r: ReleaseRecord) => {
+    if (options.json) (options.stdout ?? process.stdout).write(`${JSON.stringify(r)}\n`);
   };
   try {
     await run(ctx, startedAt);
-    finish();
+    finishRecord(record, startedAt, progress.records.slice(firstStep));
     const out = redactor.json(record);
-    if (options.json) (options.stdout ?? process.stdout).write(`${JSON.stringify(out)}\n`);
+    print(out);
     return out;
   } catch (error) {
-    finish();
-    const redacted = inReleaseStep(redactor.error(error), record.steps.filter((s) => s.status === 'failed').at(-1)?.name);
-    record.outcome = 'failed';
-    record.error = {
-      code: isShovelError(redacted) ? redacted.code : 'SHOVEL_ERR_UNEXPECTED',
-      ...(redacted instanceof StepError ? { step: redacted.step } : {}),
-      message: redacted instanceof Error ? redacted.message : String(redacted),
-    };
-    const out = redactor.json(record);
-    if (options.json) (options.stdout ?? process.stdout).write(`${JSON.stringify(out)}\n`);
-    if (typeof redacted === 'object' && redacted !== null) failedRecords.set(redacted, out);
+    finishRecord(record, startedAt, progress.records.slice(firstStep));
+    const redacted = redactor.error(error);
+    failRecord(record, redacted);
+    print(redactor.json(record));
     throw redacted;
   }
-}
-
-/**
- * Errors of the marathon module name its own steps ("marathon", "marathon deploy"); a release
- * reports them under the release step they broke (Preflight, Deploy and wait), the one its
- * progress and its record's steps show as failed.
- */
-function inReleaseStep(error: unknown, step: string | undefined): unknown {
-  if (!step || !(error instanceof StepError) || error.step === step) return error;
-  const copy = new StepError(error.code, step, error.message, {
-    details: error.details,
-    cause: error,
-    ...(error.hint ? { hint: error.hint } : {}),
-    ...(error.command ? { command: error.command } : {}),
-    ...(error.outputTail ? { outputTail: error.outputTail } : {}),
-  });
-  copy.stack = error.stack ?? '';
-  return copy;
 }
 
 async function run(ctx: Context, startedAt: Date): Promise<void> {
@@ -197,7 +164,14 @@ async function run(ctx: Context, startedAt: Date): Promise<void> {
   };
 
   if (options.dryRun) {
-    dryRunPlan(ctx, config, { build, deadlineMs, marathon, ref, tag });
+    dryRunPlan(record, config, { build, deadlineMs, marathon, ref, tag }, {
+      progress,
+      redactor: ctx.redactor,
+      env,
+      force: Boolean(options.force),
+      json: Boolean(options.json),
+      stdout: options.stdout ?? process.stdout,
+    });
     return;
   }
 
@@ -267,62 +241,5 @@ async function run(ctx: Context, startedAt: Date): Promise<void> {
   progress.info(`Released ${ref} (${record.target})${record.url ? `: ${record.url}` : ''}`);
 }
 
-/**
- * BuildKit's plain progress has dozens of lines a step; only the step headers are worth a
- * progress line ("#7 [2/5] RUN npm ci"). The full output is in the error when the build fails.
- */
-export function buildLine(line: string): string | undefined {
-  const match = /^#\d+ (\[[^\]]+\] .*|exporting to image)$/.exec(line.trim());
-  if (!match?.[1]) return undefined;
-  return match[1].length > 100 ? `${match[1].slice(0, 97)}...` : match[1];
-}
-
-function dryRunPlan(
-  ctx: Context,
-  config: ShovelConfig,
-  facts: { build: BuildFacts; deadlineMs: number; marathon: MarathonPlan | undefined; ref: string; tag: string },
-): void {
-  const { record, progress } = ctx;
-  const deadline = `${facts.deadlineMs / 1000}s`;
-  const plan = [
-    `Preflight: docker engine, registry ${registryHostOf(config.image.repository)} reachable${registryCredentialsFromEnv(ctx.env) ? ' and login as $SHOVEL_REGISTRY_USER' : ''}`,
-    `Build: ${buildCommand(facts.build)}`,
-    `Push: ${facts.ref}`,
-  ];
-  if (record.target === 'docker') {
-    const env = [...Object.keys(containerEnv(config)), ...PORT_ENV_NAMES].join(', ');
-    plan.push(
-      `Deploy: docker run --detach --network host --init --name ${containerBaseName(config.service.id, facts.tag)} (free ports for ${PORT_ENV_NAMES.join(' and ')}; env ${env})`,
-      `Wait for health: ${config.health.readiness} and ${config.health.liveness} answer 200 within ${deadline}, else remove the new container`,
-      `Stop previous: docker stop -t ${config.killGracePeriodSeconds} on the running container(s) of ${config.service.id}`,
-    );
-  } else if (facts.marathon) {
-    const definition = facts.marathon.render(facts.ref, releaseLabels(facts.tag, record.git?.sha ?? ''));
-    record.marathon = { ...record.marathon!, definition };
-    plan.push(
-      `Render: app ${record.appId} for Marathon ${facts.marathon.version} (dialect ${facts.marathon.dialect})`,
-      `Deploy: PUT ${config.marathon.url}/v2/apps${record.appId}?partialUpdate=false${ctx.options.force ? '&force=true' : ''}`,
-      `Wait: ${config.resources.instances} healthy task(s) of the new version within ${deadline}, else roll back to the previous version`,
-    );
-  }
-  plan.push(`Record: git tag ${gitTagName(facts.tag)} + a line in .shovel/releases.log`);
-  record.plan = plan;
-  record.outcome = 'dry-run';
-  progress.info(`Dry run: nothing is built, pushed or deployed. Plan for ${record.target}:`);
-  plan.forEach((line, i) => progress.info(`  ${i + 1}. ${line}`));
-  if (record.marathon?.definition && !ctx.options.json) {
-    // The app definition is the point of a dry run: stdout, so it can be piped into jq.
-    (ctx.options.stdout ?? process.stdout).write(`${JSON.stringify(ctx.redactor.json(record.marathon.definition), null, 2)}\n`);
-  }
-}
-
 export { rollback, status, type RollbackOptions } from './operations.js';
 export type { ServiceStatus } from './status.js';
-
-/**
- * Labels of the Marathon app naming what runs, under the OCI names the image carries too
- * (SHOVEL_* and HAPROXY_* labels are reserved by the marathon module).
- */
-export function releaseLabels(tag: string, revision: string): Record<string, string> {
-  return { 'org.opencontainers.image.version': tag, 'org.opencontainers.image.revision': revision };
-}

@@ -61,6 +61,14 @@ export async function prepareMarathon(
   };
 }
 
+/**
+ * Labels of the Marathon app naming what runs, under the OCI names the image carries too
+ * (SHOVEL_* and HAPROXY_* labels are reserved by the marathon module).
+ */
+export function releaseLabels(tag: string, revision: string): Record<string, string> {
+  return { 'org.opencontainers.image.version': tag, 'org.opencontainers.image.revision': revision };
+}
+
 export interface MarathonDeployResult {
   deploymentId: string;
   version: string;
@@ -92,6 +100,8 @@ export async function deployMarathon(
       soakMs: config.release.soakSeconds * 1000,
       force: options.force,
       onFirstFailure: config.release.onFirstFailure,
+      // Read once in Preflight (or given by --dialect): no second GET /v2/info.
+      marathon: { version: plan.version, dialect: plan.dialect },
       onProgress: (healthy, instances, detail, phase) =>
         update(`${phase === 'rollback' ? 'ROLLING BACK: ' : ''}${healthy}/${instances} healthy${detail ? `, ${detail}` : ''}`),
       ...(options.signal ? { signal: options.signal } : {}),

@@ -5,11 +5,11 @@
  */
 import { loadConfig } from '../config/load.js';
 import { appIdOf } from '../config/schema.js';
-import { isShovelError, StepError } from '../errors.js';
+import { StepError } from '../errors.js';
 import { Progress } from '../ui/progress.js';
 import { marathonAuthFromEnv } from './marathon-target.js';
 import { chooseTarget, type TargetName } from './preflight.js';
-import { appendReleaseLog, readReleaseLog, startRecord, type ReleaseRecord } from './record.js';
+import { appendReleaseLog, failRecord, finishRecord, readReleaseLog, startRecord, type ReleaseRecord } from './record.js';
 import { Redactor } from './redact.js';
 import { rollbackDocker, rollbackMarathon } from './rollback.js';
 import { dockerStatus, marathonStatus, type ServiceStatus } from './status.js';
@@ -31,6 +31,8 @@ export async function status(options: CommonOptions): Promise<ServiceStatus> {
     const result = target === 'docker' ? await dockerStatus(config) : await marathonStatus(config, marathonAuthFromEnv(env), options.signal);
     return redactor.json(result);
   } catch (error) {
+    // status runs no step runner: it is its own one step.
+    if (error instanceof StepError) error.attachStep('Status');
     throw redactor.error(error);
   }
 }
@@ -55,11 +57,7 @@ export async function rollback(options: RollbackOptions): Promise<ReleaseRecord>
   const print = (r: ReleaseRecord) => {
     if (options.json) (options.stdout ?? process.stdout).write(`${JSON.stringify(r)}\n`);
   };
-  const finish = () => {
-    record.finishedAt = new Date().toISOString();
-    record.durationMs = Date.now() - started.getTime();
-    record.steps = progress.records.slice(firstStep);
-  };
+  const finish = () => finishRecord(record, started, progress.records.slice(firstStep));
   try {
     const { config } = await loadConfig(options.cwd, options.configPath);
     const target = chooseTarget(config, options.target);
@@ -104,11 +102,7 @@ export async function rollback(options: RollbackOptions): Promise<ReleaseRecord>
   } catch (error) {
     finish();
     const redacted = redactor.error(error);
-    record.error = {
-      code: isShovelError(redacted) ? redacted.code : 'SHOVEL_ERR_UNEXPECTED',
-      ...(redacted instanceof StepError ? { step: redacted.step } : {}),
-      message: redacted instanceof Error ? redacted.message : String(redacted),
-    };
+    failRecord(record, redacted);
     print(redactor.json(record));
     throw redacted;
   }

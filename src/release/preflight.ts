@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { StepError, UsageError } from '../errors.js';
+import { StepError, UNNAMED_STEP, UsageError } from '../errors.js';
 import type { ShovelConfig } from '../config/schema.js';
 import { docker } from '../docker/exec.js';
 import type { GitState } from './git.js';
@@ -29,7 +29,7 @@ export async function readVersionFacts(cwd: string, given: { override?: string |
   if (given.override) return { version: given.override, source: '--version', ...description };
   if (given.configured) return { version: given.configured, source: 'shovel.yml', ...description };
   if (pkg && typeof pkg.version === 'string' && pkg.version !== '') return { version: pkg.version, source: 'package.json', ...description };
-  const described = await run('git', ['describe', '--tags', '--always'], { step: 'Preflight', cwd });
+  const described = await run('git', ['describe', '--tags', '--always'], { step: UNNAMED_STEP, cwd });
   const version = String(described.stdout).trim();
   if (!described.ok || version === '') {
     throw new UsageError('SHOVEL_ERR_VERSION', 'No release version: shovel.yml and package.json have none, and git describe found no commit.', {
@@ -60,7 +60,7 @@ export function requireCleanTree(state: GitState): void {
   if (!state.dirty) return;
   const shown = state.changes.slice(0, 10);
   if (state.changes.length > shown.length) shown.push(`... and ${state.changes.length - shown.length} more`);
-  throw new StepError('SHOVEL_ERR_DIRTY_TREE', 'Preflight', 'The working tree has uncommitted changes: the image would not match any commit.', {
+  throw new StepError('SHOVEL_ERR_DIRTY_TREE', 'The working tree has uncommitted changes: the image would not match any commit.', {
     details: shown,
     hint: 'Commit or stash them, or pass --allow-dirty (the image tag then ends in -dirty.<timestamp>).',
   });
@@ -69,7 +69,6 @@ export function requireCleanTree(state: GitState): void {
 /** The engine's version; fails with a clear message when the daemon is not there. */
 export async function checkDockerEngine(signal?: AbortSignal): Promise<string> {
   const result = await docker(['version', '--format', '{{.Server.Version}}'], {
-    step: 'Preflight',
     ...(signal ? { signal } : {}),
     errorCode: 'SHOVEL_ERR_DOCKER_DOWN',
     errorMessage: 'The Docker engine is not reachable.',

@@ -13,6 +13,7 @@
  */
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { isShovelError, StepError } from '../errors.js';
 import type { StepRecord } from '../ui/progress.js';
 
 export type Target = 'docker' | 'marathon';
@@ -130,5 +131,22 @@ export function startRecord(kind: ReleaseRecord['kind'], target: Target, started
     image: { repository: '', tag: '', ref: '' },
     startedAt: startedAt.toISOString(),
     steps: [],
+  };
+}
+
+/** Closes a record: when it ended, how long it took, and the steps it ran. */
+export function finishRecord(record: ReleaseRecord, startedAt: Date, steps: StepRecord[]): void {
+  record.finishedAt = new Date().toISOString();
+  record.durationMs = Date.now() - startedAt.getTime();
+  record.steps = steps;
+}
+
+/** Marks a record failed by `error` (already redacted): its code, the step it broke, its message. */
+export function failRecord(record: ReleaseRecord, error: unknown): void {
+  record.outcome = 'failed';
+  record.error = {
+    code: isShovelError(error) ? error.code : 'SHOVEL_ERR_UNEXPECTED',
+    ...(error instanceof StepError && error.step ? { step: error.step } : {}),
+    message: error instanceof Error ? error.message : String(error),
   };
 }

@@ -52,14 +52,14 @@ export async function rollbackDocker(options: {
       const candidates = healthyDockerVersions(await readReleaseLog(options.cwd), config.service.id).filter((v) => v !== current);
       version = candidates[0];
       if (!version) {
-        throw new StepError('SHOVEL_ERR_NO_PREVIOUS', 'Choose version', 'No earlier healthy release of this service is recorded in .shovel/releases.log.', {
+        throw new StepError('SHOVEL_ERR_NO_PREVIOUS', 'No earlier healthy release of this service is recorded in .shovel/releases.log.', {
           hint: 'Name the version: shovel rollback <image tag>.',
         });
       }
     }
     const image = `${config.image.repository}:${version}`;
     if (!(await imageExists(image, 'Choose version'))) {
-      throw new StepError('SHOVEL_ERR_IMAGE_GONE', 'Choose version', `The image ${image} is not in the local Docker engine.`, {
+      throw new StepError('SHOVEL_ERR_IMAGE_GONE', `The image ${image} is not in the local Docker engine.`, {
         hint: 'The docker target never pulls: release that version again instead.',
       });
     }
@@ -100,13 +100,13 @@ export async function rollbackMarathon(options: {
   const started = Date.now();
   const { target, from, instances, image, definition, currentVersion } = await progress.step('Choose version', async (update) => {
     const app = await client.getApp(appId, signal);
-    if (!app) throw notDeployed(appId, 'Choose version');
+    if (!app) throw notDeployed(appId);
     const current = app.versionInfo?.lastConfigChangeAt ?? app.version;
     const currentImage = imageOf(app);
     const versions = (await client.listVersions(appId, signal)).sort().reverse();
     let target = options.version;
     if (target && !versions.includes(target)) {
-      throw new StepError('SHOVEL_ERR_ROLLBACK_VERSION', 'Choose version', `Marathon has no version ${target} of ${appId}.`, {
+      throw new StepError('SHOVEL_ERR_ROLLBACK_VERSION', `Marathon has no version ${target} of ${appId}.`, {
         details: versions.slice(0, 10),
       });
     }
@@ -130,7 +130,7 @@ export async function rollbackMarathon(options: {
         }
       }
     }
-    if (!target) throw new StepError('SHOVEL_ERR_NO_PREVIOUS', 'Choose version', `${appId} has no earlier version with another image than ${currentImage ?? 'the current one'}.`);
+    if (!target) throw new StepError('SHOVEL_ERR_NO_PREVIOUS', `${appId} has no earlier version with another image than ${currentImage ?? 'the current one'}.`);
     const definition = await client.getVersion(appId, target, signal);
     const image = imageOf(definition);
     update(`${current} -> ${target}${image ? ` (${image})` : ''}`);
@@ -152,7 +152,7 @@ export async function rollbackMarathon(options: {
       throw new InterruptedError(`Interrupted while waiting for the rollback of ${appId} to ${target} (deployment ${ref.deploymentId} may still be running: see shovel status).`);
     }
     if (result.outcome !== 'success') {
-      throw new StepError('SHOVEL_ERR_ROLLBACK_FAILED', 'Deploy and wait', `Rollback of ${appId} to ${target} did not become healthy: ${result.reason}.`, {
+      throw new StepError('SHOVEL_ERR_ROLLBACK_FAILED', `Rollback of ${appId} to ${target} did not become healthy: ${result.reason}.`, {
         ...(result.lastTaskFailure ? { details: [`last task failure: ${result.lastTaskFailure.state ?? ''} ${result.lastTaskFailure.message ?? ''}`] } : {}),
         hint: `Deployment ${ref.deploymentId} (version ${ref.version}) may still be running: see shovel status; try again with shovel rollback ${target} --force, or cancel it: curl -fsS -X DELETE${client.curlAuth ? ` ${client.curlAuth}` : ''} '${client.url}/v2/deployments/${ref.deploymentId}?force=true'.`,
       });

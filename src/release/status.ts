@@ -125,6 +125,6 @@ export function formatStatus(status: ServiceStatus): string {
   return lines.join('\n');
 }
 
-export function notDeployed(appId: string, step: string): StepError {
-  return new StepError('SHOVEL_ERR_NOT_DEPLOYED', step, `${appId} is not deployed.`, { hint: 'Run shovel release first.' });
+export function notDeployed(appId: string): StepError {
+  return new StepError('SHOVEL_ERR_NOT_DEPLOYED', `${appId} is not deployed.`, { hint: 'Run shovel release first.' });
 }

@@ -5,6 +5,7 @@
  */
 import { canRedraw } from './terminal.js';
 import { colors, type Colors } from './colors.js';
+import { StepError } from '../errors.js';
 
 export interface StepRecord {
   name: string;
@@ -59,7 +60,9 @@ export class Progress {
 
   /**
    * Runs one named step. `update` changes the step's live detail (e.g. "2/3 healthy"): the
-   * spinner redraws it in a terminal; elsewhere each distinct update is one line.
+   * spinner redraws it in a terminal; elsewhere each distinct update is one line. A StepError
+   * thrown inside gets this step's name (the innermost step's, when steps nest): the one
+   * place that names the step an error broke.
    */
   async step<T>(name: string, fn: (update: (detail: string) => void) => Promise<T>): Promise<T> {
     const started = performance.now();
@@ -92,6 +95,7 @@ export class Progress {
       else this.line(`${this.c.green('✔')} ${name} ${this.c.dim(elapsed())}`);
       return result;
     } catch (error) {
+      if (error instanceof StepError) error.attachStep(name);
       const ms = Math.round(performance.now() - started);
       this.records.push({ name, status: 'failed', ms, detail: error instanceof Error ? error.message : String(error) });
       if (timer) clearInterval(timer);

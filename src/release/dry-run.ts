@@ -1,0 +1,69 @@
+/**
+ * `shovel release --dry-run`: the plan of a release, one line a step, from the same facts the
+ * run uses (the build line is the docker build command the run executes), and on Marathon the
+ * rendered app definition. Nothing is built, pushed or deployed.
+ */
+import type { ShovelConfig } from '../config/schema.js';
+import { buildCommand, type BuildFacts } from '../docker/build.js';
+import { registryCredentialsFromEnv } from '../docker/registry.js';
+import { registryHostOf } from '../docker/tag.js';
+import type { Progress } from '../ui/progress.js';
+import { containerBaseName, containerEnv } from './docker-target.js';
+import { releaseLabels, type MarathonPlan } from './marathon-target.js';
+import { PORT_ENV_NAMES } from './port-contract.js';
+import { gitTagName, type ReleaseRecord } from './record.js';
+import type { Redactor } from './redact.js';
+
+export interface DryRunFacts {
+  build: BuildFacts;
+  deadlineMs: number;
+  marathon: MarathonPlan | undefined;
+  ref: string;
+  tag: string;
+}
+
+export interface DryRunOutput {
+  progress: Progress;
+  redactor: Redactor;
+  env: NodeJS.ProcessEnv;
+  /** Marathon: override a deployment that holds the app (409). */
+  force: boolean;
+  /** --json: the record is the output, the definition is not printed on its own. */
+  json: boolean;
+  stdout: NodeJS.WritableStream;
+}
+
+/** Fills in record.plan (and the Marathon definition), marks the record a dry run, prints the plan. */
+export function dryRunPlan(record: ReleaseRecord, config: ShovelConfig, facts: DryRunFacts, out: DryRunOutput): void {
+  const deadline = `${facts.deadlineMs / 1000}s`;
+  const plan = [
+    `Preflight: docker engine, registry ${registryHostOf(config.image.repository)} reachable${registryCredentialsFromEnv(out.env) ? ' and login as $SHOVEL_REGISTRY_USER' : ''}`,
+    `Build: ${buildCommand(facts.build)}`,
+    `Push: ${facts.ref}`,
+  ];
+  if (record.target === 'docker') {
+    const env = [...Object.keys(containerEnv(config)), ...PORT_ENV_NAMES].join(', ');
+    plan.push(
+      `Deploy: docker run --detach --network host --init --name ${containerBaseName(config.service.id, facts.tag)} (free ports for ${PORT_ENV_NAMES.join(' and ')}; env ${env})`,
+      `Wait for health: ${config.health.readiness} and ${config.health.liveness} answer 200 within ${deadline}, else remove the new container`,
+      `Stop previous: docker stop -t ${config.killGracePeriodSeconds} on the running container(s) of ${config.service.id}`,
+    );
+  } else if (facts.marathon) {
+    const definition = facts.marathon.render(facts.ref, releaseLabels(facts.tag, record.git?.sha ?? ''));
+    record.marathon = { ...record.marathon!, definition };
+    plan.push(
+      `Render: app ${record.appId} for Marathon ${facts.marathon.version} (dialect ${facts.marathon.dialect})`,
+      `Deploy: PUT ${config.marathon.url}/v2/apps${record.appId}?partialUpdate=false${out.force ? '&force=true' : ''}`,
+      `Wait: ${config.resources.instances} healthy task(s) of the new version within ${deadline}, else roll back to the previous version`,
+    );
+  }
+  plan.push(`Record: git tag ${gitTagName(facts.tag)} + a line in .shovel/releases.log`);
+  record.plan = plan;
+  record.outcome = 'dry-run';
+  out.progress.info(`Dry run: nothing is built, pushed or deployed. Plan for ${record.target}:`);
+  plan.forEach((line, i) => out.progress.info(`  ${i + 1}. ${line}`));
+  if (record.marathon?.definition && !out.json) {
+    // The app definition is the point of a dry run: stdout, so it can be piped into jq.
+    out.stdout.write(`${JSON.stringify(out.redactor.json(record.marathon.definition), null, 2)}\n`);
+  }
+}
