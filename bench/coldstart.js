@@ -83,7 +83,7 @@ export async function coldStart({ serviceDir, fastifyCli, runs, log }) {
       command: `${SHOVEL_COMMAND}  vs  spawn \`${FASTIFY_CLI_START}\` in the fastify-cli app -> GET /v1/hello?name=x 200 (polled every 2 ms)`,
     });
   } else {
-    rows.push({ metric, skipped: `FAILED: ${lastLine(startError ?? fastifyCli?.error ?? 'no fastify-cli app')}` });
+    rows.push({ metric, skipped: `FAILED: ${reason(startError ?? fastifyCli?.error ?? 'no fastify-cli app')}` });
   }
   const spread = Object.keys(start).map((name) => `${name} ${range(times[name], ms)}`);
   return {
@@ -93,4 +93,8 @@ export async function coldStart({ serviceDir, fastifyCli, runs, log }) {
   };
 }
 
-const lastLine = (text) => String(text).trim().split('\n').at(-1) ?? '';
+/** A failure in one table cell: its first line and, when longer, its last (the tail of the output). */
+function reason(text) {
+  const lines = String(text).trim().split('\n');
+  return lines.length > 1 ? `${lines[0]} ... ${lines.at(-1)}` : (lines[0] ?? '');
+}

@@ -24,7 +24,11 @@ function rotation(names, i) {
   return [...names.slice(shift), ...names.slice(0, shift)];
 }
 
-const lastLine = (text) => String(text).trim().split('\n').at(-1) ?? '';
+/** A failure in one table cell: its first line and, when longer, its last (the tail of the output). */
+function reason(text) {
+  const lines = String(text).trim().split('\n');
+  return lines.length > 1 ? `${lines[0]} ... ${lines.at(-1)}` : (lines[0] ?? '');
+}
 
 /** One autocannon run; fails on errors or non-2xx answers (a broken route is not fast). */
 async function load(url, { connections, duration }) {
@@ -128,7 +132,7 @@ export async function throughput({ serviceDir, fastifyCli, rounds, duration, war
     const cmd = `autocannon -c ${connections} -d ${duration} http://127.0.0.1:PORT${HELLO_PATH} (programmatic; ${rounds} alternating rounds after ${warmup} s warm-up, median)`;
     const cliCmd = `${cmd}; the fastify-cli app started with \`${FASTIFY_CLI_START}\``;
     const cpuCmd = `${cmd}; utime + stime of the server process from /proc/PID/stat before and after each measured round, summed, per 1,000 requests answered`;
-    const cliFailed = (metric) => ({ metric, skipped: `FAILED: ${lastLine(startError ?? fastifyCli?.error ?? 'no fastify-cli app')}` });
+    const cliFailed = (metric) => ({ metric, skipped: `FAILED: ${reason(startError ?? fastifyCli?.error ?? 'no fastify-cli app')}` });
     const cliRps = 'Throughput GET /v1/hello vs fastify-cli app (req/s)';
     const cliCpu = 'Server CPU ms per 1,000 requests vs fastify-cli app';
     return {

@@ -116,8 +116,10 @@ export async function startServer({ script, args = [], cwd, env, readyUrl, logFi
   child.stderr.on('data', (chunk) => {
     stderr = (stderr + chunk).slice(-4000);
   });
+  // A process that cannot be spawned (e.g. a missing cwd) emits 'error', perhaps no 'exit'.
+  const spawnFailed = new Promise((_, reject) => child.once('error', reject));
   try {
-    await waitFor200(readyUrl, child);
+    await Promise.race([waitFor200(readyUrl, child), spawnFailed]);
   } catch (error) {
     child.kill('SIGKILL');
     throw new Error(`${script}: ${error.message}\n${tail(stderr)}`);
