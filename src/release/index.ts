@@ -24,7 +24,7 @@ import { deployToDocker } from './docker-target.js';
 import { dryRunPlan } from './dry-run.js';
 import { marathonAuthFromEnv, prepareMarathon, deployMarathon, releaseLabels, type MarathonPlan } from './marathon-target.js';
 import { checkDockerEngine, chooseTarget, readVersionFacts, requireCleanTree, type TargetName } from './preflight.js';
-import { appendReleaseLog, failRecord, finishRecord, gitTagName, startRecord, type ReleaseRecord } from './record.js';
+import { appendReleaseLog, failRecord, finishRecord, gitTagName, printRecord, startRecord, type ReleaseRecord } from './record.js';
 import { Redactor } from './redact.js';
 import type { MarathonDialect } from '../marathon/types.js';
 
@@ -74,20 +74,17 @@ export async function release(options: ReleaseOptions): Promise<ReleaseRecord> {
   const startedAt = new Date();
   const record = startRecord('release', options.target ?? 'docker', startedAt);
   const ctx: Context = { options, env, progress, redactor, record };
-  const print = (r: ReleaseRecord) => {
-    if (options.json) (options.stdout ?? process.stdout).write(`${JSON.stringify(r)}\n`);
-  };
   try {
     await run(ctx, startedAt);
     finishRecord(record, startedAt, progress.records.slice(firstStep));
     const out = redactor.json(record);
-    print(out);
+    printRecord(out, options);
     return out;
   } catch (error) {
     finishRecord(record, startedAt, progress.records.slice(firstStep));
     const redacted = redactor.error(error);
     failRecord(record, redacted);
-    print(redactor.json(record));
+    printRecord(redactor.json(record), options);
     throw redacted;
   }
 }

@@ -9,7 +9,7 @@ import { StepError } from '../errors.js';
 import { Progress } from '../ui/progress.js';
 import { marathonAuthFromEnv } from './marathon-target.js';
 import { chooseTarget, type TargetName } from './preflight.js';
-import { appendReleaseLog, failRecord, finishRecord, readReleaseLog, startRecord, type ReleaseRecord } from './record.js';
+import { appendReleaseLog, failRecord, finishRecord, printRecord, readReleaseLog, startRecord, type ReleaseRecord } from './record.js';
 import { Redactor } from './redact.js';
 import { rollbackDocker, rollbackMarathon } from './rollback.js';
 import { dockerStatus, marathonStatus, type ServiceStatus } from './status.js';
@@ -54,9 +54,6 @@ export async function rollback(options: RollbackOptions): Promise<ReleaseRecord>
   const firstStep = progress.records.length;
   const started = new Date();
   const record = startRecord('rollback', options.target ?? 'docker', started);
-  const print = (r: ReleaseRecord) => {
-    if (options.json) (options.stdout ?? process.stdout).write(`${JSON.stringify(r)}\n`);
-  };
   const finish = () => finishRecord(record, started, progress.records.slice(firstStep));
   try {
     const { config } = await loadConfig(options.cwd, options.configPath);
@@ -97,13 +94,13 @@ export async function rollback(options: RollbackOptions): Promise<ReleaseRecord>
     const out = redactor.json(record);
     await appendReleaseLog(options.cwd, out).catch((error: unknown) => progress.warn(`Could not record the rollback: ${(error as Error).message}`));
     progress.info(`Rolled back ${record.appId} to ${record.image.tag || record.marathon?.appVersion || ''}${record.url ? `: ${record.url}` : ''}`);
-    print(out);
+    printRecord(out, options);
     return out;
   } catch (error) {
     finish();
     const redacted = redactor.error(error);
     failRecord(record, redacted);
-    print(redactor.json(record));
+    printRecord(redactor.json(record), options);
     throw redacted;
   }
 }

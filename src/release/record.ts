@@ -150,3 +150,8 @@ export function failRecord(record: ReleaseRecord, error: unknown): void {
     message: error instanceof Error ? error.message : String(error),
   };
 }
+
+/** --json: the record as one JSON line on stdout (human output stays on stderr). */
+export function printRecord(record: ReleaseRecord, options: { json?: boolean | undefined; stdout?: NodeJS.WritableStream | undefined }): void {
+  if (options.json) (options.stdout ?? process.stdout).write(`${JSON.stringify(record)}\n`);
+}

@@ -32,6 +32,8 @@ dockerSuite('shovel release --target marathon (stand-in with real containers)', 
     timings[name] = run.ms;
     return { run, record: JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as ReleaseRecord };
   };
+  /** How many GET /v2/info requests the stand-in has answered so far. */
+  const infoCalls = () => standin.faults.log.filter((request) => request === 'GET /v2/info').length;
   /** What the app's running tasks answer on / (their message), via the stand-in's host ports. */
   const serving = async () => {
     const tasks = standin.app(appId)?.tasks.filter((t) => t.state === 'running') ?? [];
@@ -63,6 +65,7 @@ dockerSuite('shovel release --target marathon (stand-in with real containers)', 
   });
 
   it('releases to Marathon: exit 0 once healthy, records version, dialect and deployment', async () => {
+    const before = infoCalls();
     const { run, record } = await release('first');
     expect(run.exitCode, run.stderr).toBe(0);
     expect(record).toMatchObject({ outcome: 'healthy', target: 'marathon', appId, marathon: { version: '1.7.236', dialect: '1.x' } });
@@ -73,13 +76,18 @@ dockerSuite('shovel release --target marathon (stand-in with real containers)', 
     expect(standin.app(appId)?.def).toMatchObject({ container: { docker: { image: record.image.ref } } });
     expect(await serving()).toEqual(['first']);
     expect(`${run.stdout}${run.stderr}`).not.toContain(marathonPassword);
+    // The Marathon version (and so the dialect) is read once per release.
+    expect(infoCalls() - before).toBe(1);
     records.push(record);
   });
 
-  it('second release replaces the tasks with the new version', async () => {
+  it('second release replaces the tasks with the new version; --dialect sends no GET /v2/info', async () => {
     await setBehaviour(dir, { ready: true, message: 'second' });
-    const { run, record } = await release('second');
+    const before = infoCalls();
+    const { run, record } = await release('second', '--dialect', '1.x');
     expect(run.exitCode, run.stderr).toBe(0);
+    expect(record.marathon).toMatchObject({ dialect: '1.x' });
+    expect(infoCalls()).toBe(before);
     expect(standin.app(appId)?.def).toMatchObject({ container: { docker: { image: record.image.ref } } });
     expect(await serving()).toEqual(['second']);
     records.push(record);
