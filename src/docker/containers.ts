@@ -56,9 +56,8 @@ export function runArgs(spec: RunSpec): string[] {
   return args;
 }
 
-export async function runContainer(spec: RunSpec, step: string, signal?: AbortSignal): Promise<string> {
+export async function runContainer(spec: RunSpec, signal?: AbortSignal): Promise<string> {
   const result = await docker(runArgs(spec), {
-    step,
     ...(signal ? { signal } : {}),
     errorCode: 'SHOVEL_ERR_DOCKER_RUN',
     errorMessage: `Could not start container ${spec.name}.`,
@@ -105,9 +104,9 @@ function toInfo(raw: InspectJson): ContainerInfo {
   };
 }
 
-export async function inspectContainers(ids: readonly string[], step: string): Promise<ContainerInfo[]> {
+export async function inspectContainers(ids: readonly string[]): Promise<ContainerInfo[]> {
   if (ids.length === 0) return [];
-  const result = await docker(['container', 'inspect', ...ids], { step, allowFailure: true });
+  const result = await docker(['container', 'inspect', ...ids], { allowFailure: true });
   if (!result.ok) return [];
   return (JSON.parse(result.stdout) as InspectJson[]).map(toInfo);
 }
@@ -118,33 +117,33 @@ export async function inspectContainers(ids: readonly string[], step: string): P
  * so any other container of the image (a developer's `docker run`, a Marathon task on this
  * host) has it as well: only runArgs sets shovel.port, and both filters must match.
  */
-export async function listServiceContainers(service: string, step: string): Promise<ContainerInfo[]> {
+export async function listServiceContainers(service: string): Promise<ContainerInfo[]> {
   const filters = ['--filter', `label=${LABEL_SERVICE}=${service}`, '--filter', `label=${LABEL_PORT}`];
-  const ps = await docker(['ps', '--all', '--quiet', '--no-trunc', ...filters], { step });
+  const ps = await docker(['ps', '--all', '--quiet', '--no-trunc', ...filters]);
   const ids = ps.stdout.split('\n').map((s) => s.trim()).filter(Boolean);
-  const infos = await inspectContainers(ids, step);
+  const infos = await inspectContainers(ids);
   return infos.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
 }
 
-export async function containerNameTaken(name: string, step: string): Promise<boolean> {
-  const result = await docker(['container', 'inspect', '--format', '{{.Id}}', name], { step, allowFailure: true });
+export async function containerNameTaken(name: string): Promise<boolean> {
+  const result = await docker(['container', 'inspect', '--format', '{{.Id}}', name], { allowFailure: true });
   return result.ok;
 }
 
-export async function stopContainer(id: string, timeoutSeconds: number, step: string): Promise<void> {
-  await docker(['stop', '--time', String(timeoutSeconds), id], { step });
+export async function stopContainer(id: string, timeoutSeconds: number): Promise<void> {
+  await docker(['stop', '--time', String(timeoutSeconds), id]);
 }
 
-export async function removeContainer(id: string, step: string): Promise<void> {
-  await docker(['rm', '--force', id], { step, allowFailure: true });
+export async function removeContainer(id: string): Promise<void> {
+  await docker(['rm', '--force', id], { allowFailure: true });
 }
 
 export async function containerLogs(id: string, lines = 30): Promise<string> {
-  const result = await docker(['logs', '--tail', String(lines), id], { step: 'Logs', allowFailure: true });
+  const result = await docker(['logs', '--tail', String(lines), id], { allowFailure: true });
   return result.all;
 }
 
-export async function imageExists(ref: string, step: string): Promise<boolean> {
-  const result = await docker(['image', 'inspect', '--format', '{{.Id}}', ref], { step, allowFailure: true });
+export async function imageExists(ref: string): Promise<boolean> {
+  const result = await docker(['image', 'inspect', '--format', '{{.Id}}', ref], { allowFailure: true });
   return result.ok;
 }

@@ -3,7 +3,7 @@
  * have several clients and only some of them can use BuildKit) and how a failed docker
  * command is reported.
  */
-import { StepError, type ErrorCode } from '../errors.js';
+import { StepError, UNNAMED_STEP, type ErrorCode } from '../errors.js';
 import { failure, run, type RunOptions, type RunResult } from '../util/exec.js';
 
 export { formatCommand } from '../util/exec.js';
@@ -28,9 +28,9 @@ export function dockerBinary(env: NodeJS.ProcessEnv = process.env): string {
   return env.SHOVEL_DOCKER || 'docker';
 }
 
-export async function docker(args: readonly string[], options: DockerRunOptions): Promise<DockerResult> {
+export async function docker(args: readonly string[], options: DockerRunOptions = {}): Promise<DockerResult> {
   const file = dockerBinary();
-  const step = options.step ?? '';
+  const step = options.step ?? UNNAMED_STEP;
   const result = await run(file, args, { ...options, step });
   if (result.ok) return result;
   if (result.missing) {

@@ -34,7 +34,6 @@ export interface PushOptions {
 export async function pushImage(options: PushOptions): Promise<{ digest: string }> {
   const ref = `${options.repository}:${options.tag}`;
   const result = await docker(['push', ref], {
-    step: 'Push',
     ...(options.env ? { env: options.env } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onLine ? { onLine: options.onLine } : {}),
@@ -44,7 +43,6 @@ export async function pushImage(options: PushOptions): Promise<{ digest: string 
     const denied = /unauthorized|denied|authentication required|no basic auth credentials/i.test(result.all);
     throw new StepError(
       denied ? 'SHOVEL_ERR_REGISTRY_AUTH' : 'SHOVEL_ERR_PUSH',
-      'Push',
       denied ? `The registry ${options.registry} refused the push of ${ref}: not logged in or not allowed.` : `docker push of ${ref} failed.`,
       {
         command: `docker push ${ref}`,
@@ -57,10 +55,10 @@ export async function pushImage(options: PushOptions): Promise<{ digest: string 
   }
   const fromOutput = digestFromPushOutput(result.all);
   if (fromOutput) return { digest: fromOutput };
-  const inspect = await docker(['image', 'inspect', '--format', '{{json .RepoDigests}}', ref], { step: 'Push' });
+  const inspect = await docker(['image', 'inspect', '--format', '{{json .RepoDigests}}', ref]);
   const digest = digestFromRepoDigests(JSON.parse(inspect.stdout || '[]') as string[], options.repository);
   if (!digest) {
-    throw new StepError('SHOVEL_ERR_PUSH_DIGEST', 'Push', `Pushed ${ref}, but could not find its digest.`, {
+    throw new StepError('SHOVEL_ERR_PUSH_DIGEST', `Pushed ${ref}, but could not find its digest.`, {
       command: `docker image inspect ${ref}`,
       outputTail: inspect.all,
     });

@@ -59,11 +59,11 @@ export function containerBaseName(service: string, tag: string): string {
   return `shovel-${service}-${tag}`;
 }
 
-async function uniqueName(base: string, step: string): Promise<string> {
+async function uniqueName(base: string): Promise<string> {
   // Re-releasing the same tag (or rolling back to it) while its old container still exists.
   for (let n = 1; ; n += 1) {
     const name = n === 1 ? base : `${base}-${n}`;
-    if (!(await containerNameTaken(name, step))) return name;
+    if (!(await containerNameTaken(name))) return name;
   }
 }
 
@@ -78,10 +78,10 @@ export async function deployToDocker(options: DockerDeployOptions): Promise<Dock
   let previous: ContainerInfo[] = [];
   try {
     await progress.step('Deploy', async (update) => {
-      previous = await listServiceContainers(service, 'Deploy');
+      previous = await listServiceContainers(service);
       const busy = previous.flatMap((c) => [c.port, c.metricsPort]).filter((p): p is number => p !== undefined);
       [port, metricsPort] = (await freePorts(2, busy)) as [number, number];
-      name = await uniqueName(containerBaseName(service, options.tag), 'Deploy');
+      name = await uniqueName(containerBaseName(service, options.tag));
       update(`${name} on ports ${port} (http) and ${metricsPort} (metrics)`);
       containerId = await runContainer(
         {
@@ -94,7 +94,6 @@ export async function deployToDocker(options: DockerDeployOptions): Promise<Dock
           env: containerEnv(config),
           stopTimeoutSeconds: config.killGracePeriodSeconds,
         },
-        'Deploy',
         signal,
       );
     });
@@ -107,7 +106,7 @@ export async function deployToDocker(options: DockerDeployOptions): Promise<Dock
         ...(signal ? { signal } : {}),
         onProgress: update,
         gone: async () => {
-          const [info] = await inspectContainers([containerId], 'Wait for health');
+          const [info] = await inspectContainers([containerId]);
           if (!info) return 'the container disappeared';
           return info.running ? undefined : `the container exited with code ${info.exitCode}`;
         },
@@ -129,10 +128,10 @@ export async function deployToDocker(options: DockerDeployOptions): Promise<Dock
     });
   } catch (error) {
     // Whatever went wrong (unhealthy, Ctrl-C, docker failure), the old version must keep serving.
-    if (containerId || (name && (await containerNameTaken(name, 'Rollback')))) {
+    if (containerId || (name && (await containerNameTaken(name)))) {
       await progress.step('Rollback', async (update) => {
         update(`removing ${name}`);
-        await removeContainer(containerId || name, 'Rollback');
+        await removeContainer(containerId || name);
       });
     }
     throw error;
@@ -144,11 +143,11 @@ export async function deployToDocker(options: DockerDeployOptions): Promise<Dock
       if (old.id === containerId) continue;
       if (old.running) {
         update(`stopping ${old.name} (grace ${config.killGracePeriodSeconds}s)`);
-        await stopContainer(old.id, config.killGracePeriodSeconds, 'Stop previous');
+        await stopContainer(old.id, config.killGracePeriodSeconds);
         names.push(old.name);
       }
       // Stopped containers carry nothing worth keeping: the image is what a rollback needs.
-      await removeContainer(old.id, 'Stop previous');
+      await removeContainer(old.id);
     }
     if (names.length === 0) update('nothing was running');
     return names;
@@ -159,5 +158,5 @@ export async function deployToDocker(options: DockerDeployOptions): Promise<Dock
 
 /** The running container(s) of a service, newest first. */
 export async function runningContainers(service: string): Promise<ContainerInfo[]> {
-  return (await listServiceContainers(service, 'Status')).filter((c) => c.running);
+  return (await listServiceContainers(service)).filter((c) => c.running);
 }

@@ -58,7 +58,7 @@ export async function rollbackDocker(options: {
       }
     }
     const image = `${config.image.repository}:${version}`;
-    if (!(await imageExists(image, 'Choose version'))) {
+    if (!(await imageExists(image))) {
       throw new StepError('SHOVEL_ERR_IMAGE_GONE', `The image ${image} is not in the local Docker engine.`, {
         hint: 'The docker target never pulls: release that version again instead.',
       });
