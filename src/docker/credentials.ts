@@ -40,7 +40,6 @@ async function readDockerConfig(file: string): Promise<DockerConfig> {
 /** The registries a credential store holds logins for (`docker-credential-<store> list`). */
 async function storeRegistries(store: string, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<string[]> {
   const listed = await run(`docker-credential-${store}`, ['list'], {
-    step: 'Preflight',
     ...(env.PATH ? { env: { PATH: env.PATH } } : {}),
     ...(signal ? { signal } : {}),
     timeoutMs: 10_000,

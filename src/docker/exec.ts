@@ -31,7 +31,7 @@ export function dockerBinary(env: NodeJS.ProcessEnv = process.env): string {
 export async function docker(args: readonly string[], options: DockerRunOptions = {}): Promise<DockerResult> {
   const file = dockerBinary();
   const step = options.step ?? UNNAMED_STEP;
-  const result = await run(file, args, { ...options, step });
+  const result = await run(file, args, options);
   if (result.ok) return result;
   if (result.missing) {
     throw new StepError('SHOVEL_ERR_DOCKER_MISSING', step, `The docker client "${file}" was not found.`, {

@@ -13,7 +13,7 @@ export interface GitState {
 }
 
 function git(cwd: string, args: string[], input?: string, env?: Record<string, string>) {
-  return run('git', args, { step: UNNAMED_STEP, cwd, ...(input === undefined ? {} : { input }), ...(env ? { env } : {}) });
+  return run('git', args, { cwd, ...(input === undefined ? {} : { input }), ...(env ? { env } : {}) });
 }
 
 export async function gitState(cwd: string): Promise<GitState> {

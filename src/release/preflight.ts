@@ -29,7 +29,7 @@ export async function readVersionFacts(cwd: string, given: { override?: string |
   if (given.override) return { version: given.override, source: '--version', ...description };
   if (given.configured) return { version: given.configured, source: 'shovel.yml', ...description };
   if (pkg && typeof pkg.version === 'string' && pkg.version !== '') return { version: pkg.version, source: 'package.json', ...description };
-  const described = await run('git', ['describe', '--tags', '--always'], { step: UNNAMED_STEP, cwd });
+  const described = await run('git', ['describe', '--tags', '--always'], { cwd });
   const version = String(described.stdout).trim();
   if (!described.ok || version === '') {
     throw new UsageError('SHOVEL_ERR_VERSION', 'No release version: shovel.yml and package.json have none, and git describe found no commit.', {

@@ -27,7 +27,7 @@ export function installNote(pm: PackageManager): string | undefined {
 
 export async function install(dir: string, signal?: AbortSignal): Promise<void> {
   const [file, args] = INSTALL_COMMAND;
-  const result = await run(file, args, { step: INSTALL_STEP, cwd: dir, ...(signal ? { signal } : {}) });
+  const result = await run(file, args, { cwd: dir, ...(signal ? { signal } : {}) });
   if (result.ok) return;
   const cause = npmErrorLines(result.all);
   const missing = cause.map((l) => /Missing: (\S+) from lock file/.exec(l)?.[1]).filter(Boolean);

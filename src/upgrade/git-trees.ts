@@ -28,7 +28,7 @@ export interface Repository {
 
 /** The repository the service is in; refuses a directory that is not in a clean git work tree with a commit. */
 export async function requireCleanRepository(dir: string): Promise<Repository> {
-  const head = await run('git', ['rev-parse', '--verify', '--quiet', 'HEAD'], { step: STEP, cwd: dir });
+  const head = await run('git', ['rev-parse', '--verify', '--quiet', 'HEAD'], { cwd: dir });
   if (!head.ok) {
     throw new UsageError('SHOVEL_ERR_GIT', head.missing ? 'git is not installed.' : `${dir} is not a git repository with at least one commit.`, {
       hint: 'Upgrade merges through git, so that every change it makes can be reviewed and undone: commit the service first.',

@@ -74,7 +74,7 @@ export async function mergeTrees(repo: string, trees: { base: string; yours: str
   ] as const;
   for (const [ref, oid] of refs) await git(repo, ['update-ref', '--no-deref', ref, oid]);
   try {
-    const result = await run('git', ['merge-tree', '--write-tree', '-z', labels.yours, labels.template], { step: STEP, cwd: repo });
+    const result = await run('git', ['merge-tree', '--write-tree', '-z', labels.yours, labels.template], { cwd: repo });
     // 0: clean, 1: conflicts; anything else is git failing.
     if (result.exitCode !== 0 && result.exitCode !== 1) {
       throw new StepError('SHOVEL_ERR_MERGE', STEP, 'git merge-tree failed.', {

@@ -31,7 +31,7 @@ const exists = (file: string) => stat(file).then(() => true, () => false);
 
 async function pack(cache: string, version: string, signal?: AbortSignal): Promise<void> {
   const step = `Obtain ${PACKAGE_NAME}@${version}`;
-  const result = await run('npm', ['pack', `${PACKAGE_NAME}@${version}`, '--pack-destination', cache, '--silent'], { step, cwd: cache, ...(signal ? { signal } : {}) });
+  const result = await run('npm', ['pack', `${PACKAGE_NAME}@${version}`, '--pack-destination', cache, '--silent'], { cwd: cache, ...(signal ? { signal } : {}) });
   if (!result.ok) {
     throw failure(result, step, {
       code: 'SHOVEL_ERR_TEMPLATE_UNAVAILABLE',

@@ -25,7 +25,7 @@ export async function renderVersion(
   const result = await run(
     process.execPath,
     [path.join(pkg.root, 'bin', 'create-shovel.js'), outDir, '--answers', answersFile, ...(options.inputs ?? []), '--yes', '--no-git', '--no-install'],
-    { step, cwd: path.dirname(outDir), env: { CI: 'true', NO_COLOR: '1' }, ...(options.signal ? { signal: options.signal } : {}) },
+    { cwd: path.dirname(outDir), env: { CI: 'true', NO_COLOR: '1' }, ...(options.signal ? { signal: options.signal } : {}) },
   );
   // Exit 2: the version refused an input (a flag given after --, or a recorded answer its rules no longer accept).
   if (result.exitCode === 2) {

@@ -7,8 +7,6 @@ import { InterruptedError, StepError, type ErrorCode } from '../errors.js';
 import { failureCause } from './output-cause.js';
 
 export interface RunOptions {
-  /** The step this command belongs to; failures are reported under it. */
-  step: string;
   cwd?: string;
   /** Extra environment, on top of this process's. */
   env?: Record<string, string | undefined>;
@@ -104,8 +102,8 @@ export function failure(result: RunResult, step: string, detail: { code?: ErrorC
 }
 
 /** Run a command and throw a StepError unless it succeeds. */
-export async function exec(step: string, file: string, args: readonly string[], options: Omit<RunOptions, 'step'>): Promise<RunResult> {
-  const result = await run(file, args, { ...options, step });
+export async function exec(step: string, file: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
+  const result = await run(file, args, options);
   if (!result.ok) throw failure(result, step);
   return result;
 }
