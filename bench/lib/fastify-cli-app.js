@@ -7,10 +7,10 @@
  * like the service (bench/lib/service.js).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { run } from './proc.js';
+import { exists, run } from './proc.js';
 import { ROOT } from './service.js';
 
 const PREFIX = 'shovel-bench-fastify-cli-';
@@ -71,12 +71,6 @@ async function cacheKey() {
   hash.update(process.version);
   return hash.digest('hex').slice(0, 16);
 }
-
-const exists = (file) =>
-  stat(file).then(
-    () => true,
-    () => false,
-  );
 
 /**
  * @returns {Promise<{ dir: string, cached: boolean, setupMs: number, version: string }>}

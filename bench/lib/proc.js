@@ -2,7 +2,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { openSync, closeSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import http from 'node:http';
 import { createServer } from 'node:net';
 
@@ -165,3 +165,10 @@ export async function cpuMs(pid) {
   if (!Number.isFinite(ticks)) throw new Error(`no CPU times for pid ${pid}`);
   return (ticks * 1000) / (await ticksPerSecond());
 }
+
+/** Whether `file` exists (any kind). */
+export const exists = (file) =>
+  stat(file).then(
+    () => true,
+    () => false,
+  );

@@ -5,10 +5,10 @@
  * it is TypeScript).
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { run } from './proc.js';
+import { exists, run } from './proc.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const CREATE_BIN = path.join(ROOT, 'bin', 'create-shovel.js');
@@ -35,12 +35,6 @@ async function cacheKey() {
   hash.update(process.version);
   return hash.digest('hex').slice(0, 16);
 }
-
-const exists = (file) =>
-  stat(file).then(
-    () => true,
-    () => false,
-  );
 
 /**
  * @returns {Promise<{ dir: string, cached: boolean, files: number, setupMs: number }>}

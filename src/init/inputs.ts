@@ -5,20 +5,13 @@
  */
 import { shovelConfigSchema } from '../config/schema.js';
 import { parseInput } from '../inputs/resolve.js';
-import { INPUTS, type InputSpec } from '../inputs/schema.js';
+import { INPUTS, type Answers, type InputSpec } from '../inputs/schema.js';
 
-export interface InitAnswers {
-  name: string;
-  port: number;
-  publicHost: string;
-  cpus: number;
-  memory: number;
-  instances: number;
-  imageRepository: string;
-  marathonUrl: string;
-  marathonGroup: string;
-  healthPath: string;
-}
+/** create-shovel's answers that shovel.yml has, plus the health check path. */
+export type InitAnswers = Pick<
+  Answers,
+  'name' | 'port' | 'publicHost' | 'cpus' | 'memory' | 'instances' | 'imageRepository' | 'marathonUrl' | 'marathonGroup'
+> & { healthPath: string };
 
 export type InitKey = keyof InitAnswers;
 
