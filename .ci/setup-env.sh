@@ -32,7 +32,8 @@
 #   SHOVEL_DEBIAN_SUITE           debootstrap suite (default bookworm)
 #   SHOVEL_DEBIAN_MIRROR          debootstrap mirror (default: debootstrap's own default)
 #   SHOVEL_CI_STATE_DIR           logs, pid files, registry data, credentials (default /tmp/shovel-ci)
-#   SHOVEL_CI_CACHE_DIR           debootstrap rootfs + Node/npm downloads (default /var/cache/shovel-ci)
+#   SHOVEL_CI_CACHE_DIR           debootstrap rootfs + Node/npm downloads + Debian packages of the
+#                                 third-party software tests (default /var/cache/shovel-ci)
 #   SHOVEL_DOCKERD_TIMEOUT        seconds to wait for `docker info` (default 60)
 #   SHOVEL_CI_SKIP_CHECKS=1       skip the container checks (node/npm/BuildKit) when everything
 #                                 was reused
@@ -90,6 +91,11 @@ DOCKERD_TIMEOUT="${SHOVEL_DOCKERD_TIMEOUT:-60}"
 REG_DIR="${STATE_DIR}/registry-${REG_PORT}"
 DOCKERD_LOG="${STATE_DIR}/dockerd.log"
 DOCKERD_PIDFILE="${STATE_DIR}/dockerd.started-pid"   # present only when this script started it
+# Debian packages (.deb files) that images FROM the base image install with `dpkg -i`, without
+# any network: one directory per set, holding the named package and every dependency the base
+# rootfs lacks. Exported as SHOVEL_TEST_DEBS once complete.
+DEBS_DIR="${CACHE_DIR}/debs-${SUITE}"
+DEB_SETS=(redis-server nginx)
 
 if [[ -n "${SHOVEL_DOCKER:-}" ]]; then
   DOCKER="$SHOVEL_DOCKER"
@@ -127,6 +133,7 @@ print_exports() {
     SHOVEL_TEST_NODE_IMAGE "$NODE_IMAGE" \
     SHOVEL_TEST_SERVICE_NODE "$(service_node_bin)" \
     DOCKER_BUILDKIT 1
+  if [[ -f "${DEBS_DIR}.complete" ]]; then printf 'export %s=%q\n' SHOVEL_TEST_DEBS "$DEBS_DIR"; fi
 }
 
 mkdir -p "$STATE_DIR"
@@ -349,15 +356,17 @@ ensure_service_node() {
   log "service Node: $bin ($("$bin" -v), engines.node ${ENGINES_NODE})"
 }
 
-build_base_image() {
+# The debootstrap rootfs of the base image (cached; its key records how it was made).
+ROOTFS="${CACHE_DIR}/rootfs-${SUITE}-minbase"
+# libatomic1: the official Node 26 binary links libatomic.so.1 (not in minbase).
+ROOTFS_INCLUDE="libatomic1${SHOVEL_DEBIAN_INCLUDE:+,${SHOVEL_DEBIAN_INCLUDE}}"
+ROOTFS_KEY="debootstrap --variant=minbase --include=${ROOTFS_INCLUDE} ${SUITE}${SHOVEL_DEBIAN_MIRROR:+ ${SHOVEL_DEBIAN_MIRROR}}"
+
+ensure_rootfs() {
   need debootstrap debootstrap
-  need npm npm
   mkdir -p "$CACHE_DIR"
-  local rootfs="${CACHE_DIR}/rootfs-${SUITE}-minbase"
+  local rootfs="$ROOTFS" include="$ROOTFS_INCLUDE" key="$ROOTFS_KEY"
   local t0=$SECONDS
-  # libatomic1: the official Node 26 binary links libatomic.so.1 (not in minbase).
-  local include="libatomic1${SHOVEL_DEBIAN_INCLUDE:+,${SHOVEL_DEBIAN_INCLUDE}}"
-  local key="debootstrap --variant=minbase --include=${include} ${SUITE}${SHOVEL_DEBIAN_MIRROR:+ ${SHOVEL_DEBIAN_MIRROR}}"
   if [[ -x "${rootfs}/bin/bash" && "$(cat "${rootfs}.complete" 2>/dev/null)" == "$key" ]]; then
     log "base image: reusing debootstrap rootfs $rootfs"
   else
@@ -374,6 +383,13 @@ build_base_image() {
     printf '%s' "$key" >"${rootfs}.complete"
     log "base image: debootstrap done in $((SECONDS - t0)) s"
   fi
+}
+
+build_base_image() {
+  need npm npm
+  ensure_rootfs
+  local rootfs="$ROOTFS"
+  local t0=$SECONDS
 
   # Node binary (the `node` npm package installs a platform package; resolve the real file).
   local node_dir="${CACHE_DIR}/node-${NODE_MAJOR}" node_bin
@@ -486,7 +502,53 @@ EOF
   log "check: DOCKER_BUILDKIT=1 $DOCKER build --network host with RUN --mount=type=cache: ok"
 fi
 
+# ---------------------------------------------------------------------------------------------
+# (e) Debian packages for the third-party software tests (redis-server, nginx), downloaded once
+# from the Debian archive by apt-get inside a copy of the base rootfs: apt computes exactly what
+# that rootfs lacks. The tests themselves never reach the network.
+ensure_test_debs() {
+  local key="${ROOTFS_KEY}; apt-get install --download-only --no-install-recommends: ${DEB_SETS[*]}"
+  if [[ "$(cat "${DEBS_DIR}.complete" 2>/dev/null)" == "$key" ]]; then
+    log "debs: reusing ${DEBS_DIR} (${DEB_SETS[*]})"
+    return 0
+  fi
+  ensure_rootfs
+  local t0=$SECONDS work set
+  # Under the lock no other run is at work here: what a killed run left behind goes too.
+  rm -rf "$DEBS_DIR" "${DEBS_DIR}.complete" "${CACHE_DIR}"/.debs.*
+  work="$(mktemp -d "${CACHE_DIR}/.debs.XXXXXX")"
+  mkdir -p "${work}/root"
+  cp -a "${ROOTFS}/." "${work}/root/"
+  install -m 644 /etc/resolv.conf "${work}/root/etc/resolv.conf"
+  log "debs: apt-get update inside a copy of $ROOTFS (log: ${STATE_DIR}/debs.log)"
+  : >"${STATE_DIR}/debs.log"
+  if ! chroot "${work}/root" apt-get -q update </dev/null >>"${STATE_DIR}/debs.log" 2>&1; then
+    tail -n 20 "${STATE_DIR}/debs.log" >&2 || true
+    rm -rf "$work"
+    die "apt-get update inside the rootfs copy failed (log above)"
+  fi
+  mkdir -p "${work}/out"
+  for set in "${DEB_SETS[@]}"; do
+    mkdir -p "${work}/root/debs/${set}"
+    if ! chroot "${work}/root" apt-get install -q -y --download-only --no-install-recommends \
+         -o "Dir::Cache::archives=/debs/${set}/" "$set" </dev/null >>"${STATE_DIR}/debs.log" 2>&1; then
+      tail -n 20 "${STATE_DIR}/debs.log" >&2 || true
+      rm -rf "$work"
+      die "apt-get install --download-only $set inside the rootfs copy failed (log above)"
+    fi
+    mkdir -p "${work}/out/${set}"
+    mv "${work}/root/debs/${set}/"*.deb "${work}/out/${set}/"
+    log "debs: ${set}: $(find "${work}/out/${set}" -name '*.deb' -printf '%f ' | sed 's/_[^ ]*//g')"
+  done
+  chmod -R a+rX "${work}/out"
+  mv "${work}/out" "$DEBS_DIR"
+  rm -rf "$work"
+  printf '%s' "$key" >"${DEBS_DIR}.complete"
+  log "debs: ${DEBS_DIR} ready in $((SECONDS - t0)) s"
+}
+
 ensure_service_node
+ensure_test_debs
 
 log "ready in $((SECONDS - SCRIPT_START)) s"
 print_exports
