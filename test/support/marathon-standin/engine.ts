@@ -8,7 +8,9 @@
  * - a deployment never fails by itself: tasks that never get healthy keep it running;
  * - health checks as core/health (see startHealthChecks), readiness by portName;
  * - dead tasks are relaunched with Marathon's backoff (backoffSeconds * backoffFactor^n);
- * - kills are SIGTERM, then SIGKILL after taskKillGracePeriodSeconds.
+ * - kills are SIGTERM, then SIGKILL after taskKillGracePeriodSeconds;
+ * - resident apps (persistent volumes, ./volumes.ts): each instance holds a reservation whose
+ *   volumes follow its tasks, and an upgrade kills an old task before its replacement starts.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
@@ -19,6 +21,7 @@ import { networkModeOf, portAssignments, requestedHostPorts, type NetworkMode, t
 import { dialLoopback } from './relay.js';
 import type { RunningTask, TaskRunner } from './runners.js';
 import { envEraOf, taskEnv, type EnvEra } from './task-env.js';
+import { isResident, mountsOf, persistentVolumesOf, VolumeStore, type Reservation } from './volumes.js';
 
 export class HttpError extends Error {
   constructor(
@@ -63,6 +66,8 @@ export interface Task {
   timers: NodeJS.Timeout[];
   killReason?: string;
   stopGraceSeconds?: number;
+  /** Resident apps: the reservation (and so the volumes) the task was launched on. */
+  reservation?: Reservation;
 }
 
 export interface App {
@@ -76,6 +81,8 @@ export interface App {
   launchDelayMs: number;
   nextLaunchAt: number;
   removing?: boolean;
+  /** Resident apps: one reservation per instance ever launched (kept when scaled down). */
+  reservations: Reservation[];
 }
 
 export interface Deployment {
@@ -87,6 +94,8 @@ export interface Deployment {
   before: { def: Def; version: string } | null;
   /** Tasks alive when it started (TaskReplaceActor.computeRestartStrategy reads it). */
   runningAtStart: number;
+  /** Resident apps: the kills TaskReplaceActor does at its start (nrToKillImmediately) are done. */
+  killedAtStart?: boolean;
 }
 
 export interface EngineOptions {
@@ -111,6 +120,8 @@ export class Engine {
   readonly deployments = new Map<string, Deployment>();
   private lastVersion = 0;
   private readonly usedPorts = new Set<number>();
+  /** The agent's persistent volumes (directories of this machine). */
+  readonly volumes = new VolumeStore();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -140,6 +151,7 @@ export class Engine {
     for (const t of all) t.timers.forEach(clearTimeout);
     await Promise.all(all.map((t) => t.handle?.stop(0).catch(() => undefined)));
     await this.options.runner.cleanup();
+    this.volumes.close();
   }
 
   nextVersion(): string {
@@ -164,7 +176,7 @@ export class Engine {
   }
 
   /** PUT /v2/apps/{id}: create, update (merge or replace) or roll back. */
-  put(id: string, body: Def, options: { partial: boolean; force: boolean; validate: (def: Def) => void }): { status: number; deploymentId: string; version: string } {
+  put(id: string, body: Def, options: { partial: boolean; force: boolean; validate: (def: Def, previous: Def | undefined) => void }): { status: number; deploymentId: string; version: string } {
     const existing = this.apps.get(id);
     let next: Def;
     if ('version' in body) {
@@ -177,7 +189,7 @@ export class Engine {
       next = { ...target, id };
     } else {
       next = options.partial && existing ? { ...existing.def, ...body, id } : { ...body, id };
-      options.validate(next);
+      options.validate(next, existing?.def);
     }
     this.checkLock(id, options.force);
     return { status: existing ? 200 : 201, ...this.apply(id, next) };
@@ -210,7 +222,7 @@ export class Engine {
       app.versions.set(version, next);
       return this.startDeployment(app, action, before);
     }
-    app = { id, def: next, version, versionInfo: { lastConfigChangeAt: version, lastScalingAt: version }, versions: new Map([[version, next]]), tasks: [], launchDelayMs: 0, nextLaunchAt: 0 };
+    app = { id, def: next, version, versionInfo: { lastConfigChangeAt: version, lastScalingAt: version }, versions: new Map([[version, next]]), tasks: [], launchDelayMs: 0, nextLaunchAt: 0, reservations: [] };
     this.apps.set(id, app);
     return this.startDeployment(app, 'StartApplication', null);
   }
@@ -321,19 +333,39 @@ export class Engine {
     if (!deployment) {
       // Outside deployments Marathon only keeps the instance count (mixed versions stay).
       if (alive.length > target) this.killSurplus(app, alive, alive.length - target);
-      else if (alive.length < target && now >= app.nextLaunchAt) this.launch(app);
+      else if (alive.length < target && now >= app.nextLaunchAt && this.canLaunch(app)) this.launch(app);
       return;
     }
     // core/deployment/impl/TaskReplaceActor.scala, computeRestartStrategy: minHealthy =
     // ceil(instances * minimumHealthCapacity), maxCapacity = floor(instances * (1 +
     // maximumOverCapacity)), plus one when the two are equal and the app already runs that
     // many (otherwise no new task could start).
-    const strategy = (app.def.upgradeStrategy ?? {}) as { minimumHealthCapacity?: number; maximumOverCapacity?: number };
-    const minHealthy = Math.ceil(target * (strategy.minimumHealthCapacity ?? 1));
-    let maxTotal = Math.floor(target * (1 + (strategy.maximumOverCapacity ?? 1)));
-    if (minHealthy === maxTotal && maxTotal <= deployment.runningAtStart) maxTotal += 1;
+    // raml/AppConversion.scala (UpgradeStrategyConverter): without an upgradeStrategy a resident
+    // app gets UpgradeStrategy.forResidentTasks {0.5, 0}, any other app {1, 1}.
+    const resident = isResident(app.def);
+    const defaults = resident ? { minimumHealthCapacity: 0.5, maximumOverCapacity: 0 } : { minimumHealthCapacity: 1, maximumOverCapacity: 1 };
+    const strategy = { ...defaults, ...((app.def.upgradeStrategy ?? {}) as { minimumHealthCapacity?: number; maximumOverCapacity?: number }) };
+    const minHealthy = Math.ceil(target * strategy.minimumHealthCapacity);
+    let maxTotal = Math.floor(target * (1 + strategy.maximumOverCapacity));
     const readyFresh = fresh.filter(isReady).length;
     let oldAlive = old.length;
+    if (resident) {
+      // TaskReplaceActor.computeRestartStrategy: a resident app never gets the extra instance;
+      // instead, when minHealthy == maxCapacity, one more old instance is killed at once
+      // (nrToKillImmediately = running - minHealthy + 1), so that its replacement can take over
+      // the reservation. The kills happen once, when the deployment starts (preStart).
+      if (!deployment.killedAtStart) {
+        deployment.killedAtStart = true;
+        let n = Math.max(0, deployment.runningAtStart - minHealthy);
+        if (minHealthy === maxTotal && maxTotal <= deployment.runningAtStart) n = deployment.runningAtStart - minHealthy + 1;
+        for (const t of [...old].sort((a, b) => Number(isReady(a)) - Number(isReady(b))).slice(0, n)) {
+          this.kill(app, t, undefined);
+          oldAlive--;
+        }
+      }
+    } else if (minHealthy === maxTotal && maxTotal <= deployment.runningAtStart) {
+      maxTotal += 1;
+    }
     // Not-ready old tasks first: they serve nothing.
     for (const t of [...old].sort((a, b) => Number(isReady(a)) - Number(isReady(b)))) {
       if (!isReady(t) || oldAlive - 1 + readyFresh >= minHealthy) {
@@ -346,15 +378,32 @@ export class Engine {
       this.killSurplus(app, fresh, freshCount - target);
       freshCount = target;
     }
-    if (freshCount < target && freshCount + oldAlive < maxTotal && now >= app.nextLaunchAt) {
+    // TaskReplaceActor.launchInstances: leftCapacity = maxCapacity - oldInstanceIds.size -
+    // instancesStarted, where an old instance leaves oldInstanceIds only once it is TERMINAL. For
+    // a resident app that is what keeps two copies off one volume: a killed task still counts
+    // until it has exited (and its reservation is free again).
+    const occupied = resident ? app.tasks.length : freshCount + oldAlive;
+    if (freshCount < target && occupied < maxTotal && now >= app.nextLaunchAt && this.canLaunch(app)) {
       this.launch(app);
       freshCount++;
     }
     const settling = app.tasks.some((t) => t.state === 'killing');
     if (oldAlive === 0 && freshCount === target && readyFresh === target && !settling) {
       this.endDeployment(deployment, true);
-      if (app.removing) this.removing.delete(app.id);
+      if (app.removing) {
+        this.removing.delete(app.id);
+        // persistent-volumes.md: "If your app is deleted, any associated volumes and reserved
+        // resources will also be deleted."
+        app.reservations = [];
+      }
     }
+  }
+
+  /** A resident app launches only on a free reservation, or on a new one while it has fewer than instances. */
+  private canLaunch(app: App): boolean {
+    if (!isResident(app.def)) return true;
+    const target = app.removing ? 0 : Number(app.def.instances ?? 1);
+    return app.reservations.some((r) => r.holder === undefined) || app.reservations.length < target;
   }
 
   private isReady(app: App, t: Task): boolean {
@@ -378,9 +427,15 @@ export class Engine {
     // "<app path with _>.instance-<uuid>") and core/task/Task.scala (the task id of an app's
     // instance is the instance id + ".$anon"); 0.x: task ids "<app path with _>.<uuid>".
     const prefix = app.id.replace(/^\//, '').replace(/\//g, '_');
-    const instanceId = this.era === '1.x' ? `${prefix}.instance-${randomUUID()}` : `${prefix}.${randomUUID()}`;
+    const reservation = isResident(def) ? this.reservationFor(app) : undefined;
+    const instanceId = reservation?.instanceId ?? (this.era === '1.x' ? `${prefix}.instance-${randomUUID()}` : `${prefix}.${randomUUID()}`);
+    // core/task/Task.scala, Task.Id.forResidentTask: a task launched on a reservation is
+    // "<instance id>.$anon.<attempt>", the attempt counting up with every launch on it.
+    const id = reservation ? `${instanceId}.$anon.${++reservation.attempts}` : this.era === '1.x' ? `${instanceId}.$anon` : instanceId;
+    if (reservation) reservation.holder = id;
     const task: Task = {
-      id: this.era === '1.x' ? `${instanceId}.$anon` : instanceId,
+      id,
+      ...(reservation ? { reservation } : {}),
       instanceId,
       appId: app.id,
       configKey: configKey(def),
@@ -410,6 +465,7 @@ export class Engine {
           env,
           network: task.network,
           ports: task.assignments,
+          mounts: mountsOf(def, reservation?.volumes ?? [], this.volumes.sandbox(task.id)),
           ...(Array.isArray(def.args) ? { args: def.args.map(String) } : {}),
         });
       })
@@ -427,6 +483,26 @@ export class Engine {
         this.startReadinessCheck(app, task);
       })
       .catch((error: unknown) => this.onExit(app, task, 125, `launch failed: ${String(error)}`));
+  }
+
+  /**
+   * InstanceOpFactoryImpl.inferForResidents: launching on a waiting reservation comes first
+   * (its volumes hold the data); only when none waits are resources reserved and volumes created
+   * anew (ReserveAndCreateVolumes), on the one agent.
+   */
+  private reservationFor(app: App): Reservation {
+    const waiting = app.reservations.find((r) => r.holder === undefined);
+    if (waiting) return waiting;
+    const uuid = randomUUID();
+    const reservation: Reservation = {
+      instanceId: `${app.id.replace(/^\//, '').replace(/\//g, '_')}.instance-${uuid}`,
+      agentId: AGENT_ID,
+      volumes: persistentVolumesOf(app.def).map((spec) => this.volumes.create(app.id, spec, randomUUID())),
+      attempts: 0,
+      holder: undefined,
+    };
+    app.reservations.push(reservation);
+    return reservation;
   }
 
   /** SIGTERM, then SIGKILL after taskKillGracePeriodSeconds (the runner does both). */
@@ -451,6 +527,8 @@ export class Engine {
     if (index < 0) return;
     app.tasks.splice(index, 1);
     task.timers.forEach(clearTimeout);
+    // The reservation waits for the next launch (Reservation.State.Suspended): same volumes.
+    if (task.reservation?.holder === task.id) task.reservation.holder = undefined;
     for (const p of task.ports) this.usedPorts.delete(p);
     if (task.state === 'killing') {
       this.statusUpdate(app, task, 'TASK_KILLED');

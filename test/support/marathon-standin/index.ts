@@ -31,6 +31,8 @@ export interface StandinOptions {
   /** The agent's host name (HOST of every task, `host` of every task; default os.hostname()). */
   agentHost?: string;
   auth?: { basic?: { user: string; password: string }; token?: string; readOnlyUsers?: string[] };
+  /** Marathon's --enable_features (e.g. "secrets"); none by default, as Marathon. */
+  features?: string[];
 }
 
 export interface Faults {
@@ -170,7 +172,7 @@ export async function startMarathonStandin(options: StandinOptions = {}): Promis
       const body = parseJson(raw);
       const id = normaliseId(String((body as Record<string, unknown>).id ?? ''));
       if (engine.apps.has(id)) throw new HttpError(409, { message: `An app with id [${id}] already exists.` });
-      const result = engine.put(id, body as Record<string, unknown>, { partial: false, force, validate: (d) => validate(d) });
+      const result = engine.put(id, body as Record<string, unknown>, { partial: false, force, validate: (d, previous) => validate(d, previous) });
       res.setHeader('location', `/v2/apps${id}`);
       return sendDeployment(res, 201, result);
     }
@@ -201,7 +203,7 @@ export async function startMarathonStandin(options: StandinOptions = {}): Promis
         }
         // PUT is a PARTIAL update unless partialUpdate=false (marathon-api.md).
         const partial = url.searchParams.get('partialUpdate') !== 'false';
-        const result = engine.put(id, body, { partial, force, validate: (d) => validate(d) });
+        const result = engine.put(id, body, { partial, force, validate: (d, previous) => validate(d, previous) });
         return sendDeployment(res, result.status, result);
       }
       if (method === 'DELETE') return sendDeployment(res, 200, engine.remove(id, force));
@@ -209,8 +211,8 @@ export async function startMarathonStandin(options: StandinOptions = {}): Promis
     throw new HttpError(404, { message: `No route for ${method} ${url.pathname}` });
   }
 
-  function validate(def: Record<string, unknown>): void {
-    const details = validateApp(def, version);
+  function validate(def: Record<string, unknown>, previous: Record<string, unknown> | undefined): void {
+    const details = validateApp(def, version, { previous, features: options.features ?? [] });
     if (details.length > 0) throw new HttpError(422, invalidBody(details, version));
   }
 
@@ -255,7 +257,9 @@ export async function startMarathonStandin(options: StandinOptions = {}): Promis
       stagedAt: iso(t.stagedAt),
       ...(t.state === 'staging' ? {} : { startedAt: iso(t.startedAt) }),
       version: t.version,
-      localVolumes: [],
+      // raml/TaskConversion.scala: the volumes of the task's reservation, each as
+      // core/instance/LocalVolume.scala writes its LocalVolumeId.
+      localVolumes: (t.reservation?.volumes ?? []).map((v) => ({ containerPath: v.containerPath, persistenceId: v.persistenceId })),
       healthCheckResults: t.health
         .filter((h) => h.lastSuccess !== undefined || h.lastFailure !== undefined)
         .map((h) => ({

@@ -14,7 +14,9 @@ import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { NetworkMode, PortAssignment } from './ports.js';
+import type { Mount } from './volumes.js';
 import { dialLoopback, dialSocketFile, netnsRelay, refused, tcpRelay, type Relay } from './relay.js';
 
 export interface TaskSpec {
@@ -24,6 +26,8 @@ export interface TaskSpec {
   env: Record<string, string>;
   network: NetworkMode;
   ports: PortAssignment[];
+  /** Directories of this machine the container sees (volumes, ./volumes.ts mountsOf). */
+  mounts?: Mount[];
   args?: string[];
 }
 
@@ -93,6 +97,7 @@ export class DockerRunner implements TaskRunner {
       'run', '-d', '--network', bridge ? 'none' : 'host', '--pull', 'never', '--name', name, '--label', this.label,
       // mesosphere/marathon src/main/scala/mesosphere/mesos/TaskBuilder.scala (computeContainerInfo)
       '--label', `MESOS_TASK_ID=${spec.taskId}`,
+      ...(spec.mounts ?? []).flatMap((m) => ['-v', `${m.hostDir}:${m.containerPath}${m.readOnly ? ':ro' : ''}`]),
       ...envArgs, spec.image, ...(spec.args ?? []),
     ];
     const dir = bridge ? await mkdtemp(path.join(os.tmpdir(), 'standin-netns-')) : '';
@@ -180,7 +185,9 @@ export class DockerRunner implements TaskRunner {
  * - never-healthy: both answer 503
  * - not-ready: live 200, ready 503
  * - crash: exits with status 1 after 200 ms
- * /env answers the environment the task was started with. Every other path answers 200 with
+ * /env answers the environment the task was started with. GET /files/<path> answers the file at
+ * <path> in the task's container (its volumes: 404 when absent) and PUT /files/<path> writes it.
+ * Every other path answers 200 with
  * {image, taskId, port} (port: where it listens in its namespace), so a test can see which
  * version serves. Where it listens, like a real program: on the ports its args name (a number, or the
  * name of an environment variable such as PORT or PORT0); without args on the ports its image
@@ -222,6 +229,10 @@ export class InProcessRunner implements TaskRunner {
       for (const port of listenPorts(spec)) {
         if (bound.has(port)) continue;
         const server = createServer((req, res) => {
+          if (req.url?.startsWith('/files/')) {
+            void serveFile(spec.mounts ?? [], req, res);
+            return;
+          }
           const status = req.url === '/health/live' ? (live ? 200 : 503) : req.url === '/health/ready' ? (ready ? 200 : 503) : 200;
           res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
           res.end(JSON.stringify(req.url === '/env' ? spec.env : { image: spec.image, taskId: spec.taskId, port }));
@@ -261,4 +272,29 @@ function listenPorts(spec: TaskSpec): number[] {
     return spec.args.map((arg) => Number(/^\d+$/.test(arg) ? arg : spec.env[arg])).filter((p) => Number.isInteger(p) && p > 0);
   }
   return spec.ports.map((p) => (spec.network === 'bridge' ? p.containerPort! : p.hostPort));
+}
+
+/** The in-process task's view of its container's files: only what its mounts give it. */
+async function serveFile(mounts: Mount[], req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): Promise<void> {
+  const inside = path.posix.normalize(decodeURIComponent((req.url ?? '').slice('/files'.length)));
+  const mount = mounts.filter((m) => inside.startsWith(`${m.containerPath}/`)).sort((a, b) => b.containerPath.length - a.containerPath.length)[0];
+  const reply = (status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
+    res.end(JSON.stringify(body));
+  };
+  if (!mount) return reply(404, { error: `no volume at ${inside}` });
+  const file = path.join(mount.hostDir, inside.slice(mount.containerPath.length + 1));
+  try {
+    if (req.method === 'PUT') {
+      if (mount.readOnly) return reply(403, { error: 'read-only volume' });
+      let body = '';
+      for await (const chunk of req) body += String(chunk);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, body);
+      return reply(200, { written: inside });
+    }
+    return reply(200, { content: await readFile(file, 'utf8') });
+  } catch {
+    return reply(404, { error: `no file at ${inside}` });
+  }
 }
