@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { shovelConfigSchema, type ShovelConfig } from './schema.js';
@@ -50,6 +50,8 @@ export function phraseIssue(issue: z.core.$ZodIssue): string {
       return `must be ${issue.inclusive ? 'at least' : 'more than'} ${String(issue.minimum)}${issue.origin === 'string' ? ' characters' : ''}`;
     case 'invalid_value':
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'invalid_union':
+      return 'must be one of the forms the reference lists (see the shovel.yml reference in the README)';
     case 'not_multiple_of':
       return `must be a multiple of ${String(issue.divisor)}`;
     default:
@@ -62,6 +64,11 @@ function nodeAt(doc: Document, keys: readonly PathKey[]): { node: Node | undefin
   let node: unknown = doc.contents;
   let keyNode: Node | undefined;
   for (const key of keys) {
+    if (isSeq(node) && typeof key === 'number') {
+      node = node.items[key];
+      if (node === undefined) return { node: undefined, keyNode, found: false };
+      continue;
+    }
     if (!isMap(node)) return { node: undefined, keyNode, found: false };
     const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(key));
     if (!pair) return { node: undefined, keyNode, found: false };
@@ -76,6 +83,22 @@ function lineOf(counter: LineCounter, node: Node | undefined): number {
   return offset === undefined ? 1 : counter.linePos(offset).line;
 }
 
+/**
+ * The issues of a union (`ports`, a health check, a volume) as those of the form the user
+ * meant: the branch whose type matches the input and that has the fewest problems. Without
+ * one, the union issue itself ("must be one of the forms").
+ */
+export function flattenIssues(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  return issues.flatMap((issue) => {
+    if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [issue];
+    const meant = issue.errors
+      .filter((branch) => !(branch.length === 1 && branch[0]!.code === 'invalid_type' && branch[0]!.path.length === 0))
+      .sort((a, b) => a.length - b.length)[0];
+    if (!meant) return [issue];
+    return flattenIssues(meant.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] }) as z.core.$ZodIssue));
+  });
+}
+
 /** One `file:LINE: key must ...` line per problem, sorted by line. */
 export function describeIssues(
   doc: Document,
@@ -84,7 +107,7 @@ export function describeIssues(
   displayName: string,
 ): string[] {
   const lines: { line: number; text: string }[] = [];
-  for (const issue of issues) {
+  for (const issue of flattenIssues(issues)) {
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
         const { keyNode } = nodeAt(doc, [...issue.path, key]);

@@ -3,7 +3,7 @@
  * the health timings its HEALTHCHECK gives (each kept only when shovel.yml accepts it).
  */
 import path from 'node:path';
-import { shovelConfigSchema } from '../config/schema.js';
+import { shovelConfigObject } from '../config/schema.js';
 import { RANGES, suggestServiceName } from '../inputs/rules.js';
 import { INPUTS } from '../inputs/schema.js';
 import type { HealthcheckFacts, ImageFacts } from './image-facts.js';
@@ -69,7 +69,7 @@ export function proposedAnswers(dir: string, facts: ImageFacts): Partial<InitAns
 /** HEALTHCHECK --interval, --timeout, --start-period and --retries, as shovel.yml health keys. */
 export function healthTimings(check: HealthcheckFacts | undefined, notes: string[]): HealthTimings {
   if (!check || check.disabled) return {};
-  const shape = shovelConfigSchema.shape.health.shape;
+  const shape = shovelConfigObject.shape.health.unwrap().shape;
   const out: HealthTimings = {};
   const take = (key: keyof HealthTimings, value: number | undefined, option: string) => {
     if (value === undefined) return;

@@ -3,7 +3,7 @@
  * flags, questions and rules are the same as create-shovel's) and the health check path, whose
  * rule is shovel.yml's own.
  */
-import { shovelConfigSchema } from '../config/schema.js';
+import { urlPath } from '../config/schema.js';
 import { parseInput } from '../inputs/resolve.js';
 import { INPUTS, type Answers, type InputSpec } from '../inputs/schema.js';
 
@@ -27,7 +27,7 @@ export interface InitInput {
 const FROM_CREATE_SHOVEL: readonly InitKey[] = ['name', 'port', 'publicHost', 'cpus', 'memory', 'instances', 'imageRepository', 'marathonUrl', 'marathonGroup'];
 
 const healthPathRule = (value: string): string | undefined => {
-  const checked = shovelConfigSchema.shape.health.shape.liveness.safeParse(value);
+  const checked = urlPath.safeParse(value);
   return checked.success ? undefined : (checked.error.issues[0]?.message ?? 'be a path').replace(/^must /, '');
 };
 

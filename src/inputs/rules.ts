@@ -18,6 +18,8 @@ export const MARATHON_ID_SEGMENT = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
 export const RANGES = {
   /** Container ports: >= 1024 because the service runs as a non-root user. */
   port: { min: 1024, max: 65535, integer: true },
+  /** Ports of any software in its container (shovel.yml ports[].containerPort) and on a docker host. */
+  containerPort: { min: 1, max: 65535, integer: true },
   cpus: { min: 0.01, max: 64, integer: false },
   /** MiB. */
   memory: { min: 32, max: 262144, integer: true },

@@ -3,8 +3,8 @@
  * receive it (GET /v2/info tells which). Pure: same input, same JSON, so tests pin it.
  */
 import { ShovelError, UsageError, EXIT } from '../errors.js';
-import { appIdOf, type ShovelConfig } from '../config/schema.js';
-import { bridgedTaskEnv, LISTEN_ADDRESS_ENV, PORT_ENV_NAMES } from '../release/port-contract.js';
+import { appIdOf, portEnvOf, type ShovelConfig } from '../config/schema.js';
+import { LISTEN_ADDRESS_ENV, LISTEN_EVERYWHERE, PORT_ENV_NAMES } from '../release/port-contract.js';
 import type { MarathonDialect } from './types.js';
 
 /**
@@ -66,8 +66,9 @@ export function renderAppDefinition(config: ShovelConfig, options: RenderOptions
   };
   // Liveness, not readiness: Marathon KILLS tasks that fail a health check, and a service that
   // is merely not ready (a dependency down, or draining) must not be killed for it.
-  const liveness = {
-    path: health.liveness,
+  const live = health.liveness;
+  const portIndexOf = (name: string) => Math.max(0, config.ports.findIndex((p) => p.name === name));
+  const timing = {
     gracePeriodSeconds: health.gracePeriodSeconds,
     intervalSeconds: health.intervalSeconds,
     timeoutSeconds: health.timeoutSeconds,
@@ -81,10 +82,7 @@ export function renderAppDefinition(config: ShovelConfig, options: RenderOptions
         type: 'DOCKER',
         // Unique tags or digests: a forced pull would only slow every start.
         docker: { image: options.image, forcePullImage: false, parameters: INIT_PARAMETERS },
-        portMappings: [
-          { containerPort: config.ports.http, hostPort: 0, name: 'http', protocol: 'tcp' },
-          { containerPort: config.ports.metrics, hostPort: 0, name: 'metrics', protocol: 'tcp' },
-        ],
+        portMappings: config.ports.map((p) => ({ containerPort: p.containerPort, hostPort: 0, name: p.name, protocol: p.protocol })),
       },
       networks: [{ mode: 'container/bridge' }],
       env,
@@ -96,22 +94,33 @@ export function renderAppDefinition(config: ShovelConfig, options: RenderOptions
         //   failure" for MESOS_HTTP, so keep the meaning by using HTTP then;
         // - delaySeconds defaults to 15 s for MESOS_*, which only delays the first healthy
         //   report: gracePeriodSeconds already covers a slow start.
-        health.maxConsecutiveFailures === 0
-          ? { protocol: 'HTTP', portIndex: 0, ...liveness }
-          : { protocol: 'MESOS_HTTP', portIndex: 0, ...liveness, delaySeconds: 0 },
+      ...(live?.type === 'http'
+          ? [
+              health.maxConsecutiveFailures === 0
+                ? { protocol: 'HTTP', path: live.path, portIndex: portIndexOf(live.port), ...timing }
+                : { protocol: 'MESOS_HTTP', path: live.path, portIndex: portIndexOf(live.port), ...timing, delaySeconds: 0 },
+            ]
+          : live?.type === 'tcp'
+            ? [{ protocol: 'MESOS_TCP', portIndex: portIndexOf(live.port), ...timing, delaySeconds: 0 }]
+            : live?.type === 'command'
+              ? [{ protocol: 'COMMAND', command: { value: live.command }, ...timing, delaySeconds: 0 }]
+              : []),
       ],
       // Gates the rollout only: old tasks are killed once new ones are ready.
-      readinessChecks: [
-        {
-          name: 'readiness',
-          protocol: 'HTTP',
-          path: health.readiness,
-          portName: 'http',
-          intervalSeconds: health.intervalSeconds,
-          timeoutSeconds: health.timeoutSeconds,
-          httpStatusCodesForReady: [200],
-        },
-      ],
+      readinessChecks:
+        health.readiness?.type === 'http'
+          ? [
+              {
+                name: 'readiness',
+                protocol: 'HTTP',
+                path: health.readiness.path,
+                portName: health.readiness.port,
+                intervalSeconds: health.intervalSeconds,
+                timeoutSeconds: health.timeoutSeconds,
+                httpStatusCodesForReady: [200],
+              },
+            ]
+          : [],
       upgradeStrategy,
       // SIGTERM -> SIGKILL; the config schema makes it exceed shutdown delay + drain timeout.
       taskKillGracePeriodSeconds: config.killGracePeriodSeconds,
@@ -134,15 +143,19 @@ export function renderAppDefinition(config: ShovelConfig, options: RenderOptions
         network: 'BRIDGE',
         forcePullImage: false,
         parameters: INIT_PARAMETERS,
-        portMappings: [
-          { containerPort: config.ports.http, hostPort: 0, protocol: 'tcp' },
-          { containerPort: config.ports.metrics, hostPort: 0, protocol: 'tcp' },
-        ],
+        portMappings: config.ports.map((p) => ({ containerPort: p.containerPort, hostPort: 0, protocol: p.protocol })),
       },
     },
     env,
     labels,
-    healthChecks: [{ protocol: 'HTTP', portIndex: 0, ...liveness }],
+    healthChecks:
+      live?.type === 'http'
+        ? [{ protocol: 'HTTP', path: live.path, portIndex: portIndexOf(live.port), ...timing }]
+        : live?.type === 'tcp'
+          ? [{ protocol: 'TCP', portIndex: portIndexOf(live.port), ...timing }]
+          : live?.type === 'command'
+            ? [{ protocol: 'COMMAND', command: { value: live.command }, ...timing }]
+            : [],
     upgradeStrategy,
     // 0.11 has no `fetch` yet; `uris` is its predecessor (fetched and extracted the same way).
     ...(credentials ? (options.dialect === '0.15' ? { fetch: [{ uri: credentials }] } : { uris: [credentials] }) : {}),
@@ -164,7 +177,8 @@ function environmentOf(config: ShovelConfig): Record<string, string> {
   }
   return {
     ...config.env,
-    ...bridgedTaskEnv(config.ports),
+    ...portEnvOf(config, 'container'),
+    [LISTEN_ADDRESS_ENV]: LISTEN_EVERYWHERE,
     SHUTDOWN_DELAY_MS: String(config.shutdown.delayMs),
     SHUTDOWN_TIMEOUT_MS: String(config.shutdown.timeoutMs),
   };

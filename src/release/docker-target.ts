@@ -8,7 +8,7 @@
  * Nothing is pulled: the image was just built (or is still there, for a rollback).
  */
 import { StepError } from '../errors.js';
-import type { ShovelConfig } from '../config/schema.js';
+import type { Check, ShovelConfig } from '../config/schema.js';
 import {
   containerLogs,
   containerNameTaken,
@@ -40,6 +40,11 @@ export interface DockerDeployment {
   metricsPort: number;
   url: string;
   stopped: string[];
+}
+
+/** The path of an http check; other kinds are probed as the health root until the docker target runs them. */
+function httpPath(check: Check | undefined): string {
+  return check?.type === 'http' ? check.path : '/';
 }
 
 export function localUrl(port: number): string {
@@ -100,8 +105,8 @@ export async function deployToDocker(options: DockerDeployOptions): Promise<Dock
     await progress.step('Wait for health', async (update) => {
       const result = await waitHealthy({
         baseUrl: localUrl(port),
-        readinessPath: config.health.readiness,
-        livenessPath: config.health.liveness,
+        readinessPath: httpPath(config.health.readiness),
+        livenessPath: httpPath(config.health.liveness),
         deadlineMs: options.deadlineMs,
         ...(signal ? { signal } : {}),
         onProgress: update,
@@ -122,7 +127,7 @@ export async function deployToDocker(options: DockerDeployOptions): Promise<Dock
         }.`,
         {
           outputTail: await containerLogs(containerId),
-          hint: `It must answer 200 on ${config.health.readiness} and ${config.health.liveness} (port $PORT). Raise the deadline with --deadline SECONDS if it is just slow.`,
+          hint: `It must answer 200 on ${httpPath(config.health.readiness)} and ${httpPath(config.health.liveness)} (port $PORT). Raise the deadline with --deadline SECONDS if it is just slow.`,
         },
       );
     });
