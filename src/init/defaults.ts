@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { shovelConfigObject } from '../config/schema.js';
-import { RANGES, suggestServiceName } from '../inputs/rules.js';
+import { suggestServiceName } from '../inputs/rules.js';
 import { INPUTS } from '../inputs/schema.js';
 import type { HealthcheckFacts, ImageFacts } from './image-facts.js';
 import type { InitAnswers, InitKey } from './inputs.js';
@@ -43,21 +43,13 @@ function httpPort(facts: ImageFacts): number {
   return inputDefault('port') as number;
 }
 
-/** A port for metrics near `http` that the Dockerfile does not use for something else. */
-export function metricsPortFor(http: number, facts: ImageFacts): number {
-  const taken = new Set([http, ...facts.expose.map((p) => p.port)]);
-  const { min, max } = RANGES.port;
-  for (let p = http + 1; p <= max; p += 1) if (p >= min && !taken.has(p)) return p;
-  for (let p = http - 1; p >= min; p -= 1) if (!taken.has(p)) return p;
-  return min;
-}
-
 export function proposedAnswers(dir: string, facts: ImageFacts): Partial<InitAnswers> {
   const name = suggestServiceName(path.basename(path.resolve(dir)));
   const proposed: Partial<InitAnswers> = {
     port: httpPort(facts),
-    healthPath: healthcheckUrl(facts.healthcheck)?.pathname ?? '/',
   };
+  const url = healthcheckUrl(facts.healthcheck);
+  if (url) proposed.healthPath = url.pathname;
   if (name) proposed.name = name;
   for (const key of ['publicHost', 'cpus', 'memory', 'instances', 'imageRepository', 'marathonUrl', 'marathonGroup'] as const) {
     const d = inputDefault(key);

@@ -81,7 +81,7 @@ export async function init(options: InitOptions): Promise<InitResult> {
   const proposed = { ...proposedAnswers(options.cwd, facts), ...given };
   const asked = options.interactive ? validated(await ask(initQuestions(given, proposed), options.signal), (i) => i.message) : {};
   const answers = { ...proposed, ...asked };
-  const missing = INIT_INPUTS.filter((i) => answers[i.key] === undefined);
+  const missing = INIT_INPUTS.filter((i) => answers[i.key] === undefined && i.key !== 'healthPath');
   if (missing.length > 0) {
     throw new UsageError('SHOVEL_ERR_INIT_INPUT', `No value for ${missing.map((i) => `--${i.flag}`).join(', ')}.`, {
       hint: 'The directory name gives no valid service name: pass --name NAME.',
@@ -90,9 +90,6 @@ export async function init(options: InitOptions): Promise<InitResult> {
   // Proposed values are checked too: EXPOSE 80 proposes a port shovel.yml does not accept.
   validated(Object.fromEntries(Object.entries(answers).map(([k, v]) => [k, String(v)])), (i) => `${i.message} (from the Dockerfile or the directory name; pass --${i.flag})`);
   const timings = healthTimings(facts.healthcheck, notes);
-  if (facts.healthcheck && !facts.healthcheck.disabled && !/https?:\/\//.test(JSON.stringify(facts.healthcheck.command ?? ''))) {
-    notes.push(`HEALTHCHECK (line ${facts.healthcheck.line}) runs a command; shovel.yml health checks are HTTP paths: check health.liveness and health.readiness`);
-  }
   if (!facts.user) notes.push('the Dockerfile sets no USER: the container runs as root unless its base image sets one');
   const yml = renderShovelYml(answers as InitAnswers, facts, timings);
   const config = parseConfig(yml, path.basename(file));

@@ -4,7 +4,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
-import { healthcheckUrl, metricsPortFor, type HealthTimings } from './defaults.js';
+import { healthcheckUrl, type HealthTimings } from './defaults.js';
 import type { ImageFacts } from './image-facts.js';
 import type { InitAnswers } from './inputs.js';
 
@@ -17,11 +17,55 @@ function shown(text: string): string {
   return line.length > 100 ? `${line.slice(0, 97)}...` : line;
 }
 
+/** An argument of an exec-form command, quoted for sh -c where it needs it. */
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The HEALTHCHECK command as one sh -c line (the exec form joined, the shell form as is). */
+export function commandLine(command: string[] | string): string {
+  return Array.isArray(command) ? command.map(shellWord).join(' ') : command;
+}
+
+/** A port name of its own for each EXPOSE entry: `http` for the HTTP-checked main port, `main` else. */
+function portNameOf(port: { port: number; protocol: string }, main: number, http: boolean): string {
+  if (port.port === main && port.protocol === 'tcp') return http ? 'http' : 'main';
+  return `${port.protocol === 'udp' ? 'udp' : 'port'}-${port.port}`;
+}
+
 export function renderShovelYml(answers: InitAnswers, facts: ImageFacts, timings: HealthTimings, dockerfile = 'Dockerfile'): string {
-  const exposed = facts.expose.find((p) => p.port === answers.port && p.protocol === 'tcp');
   const check = facts.healthcheck;
   const url = healthcheckUrl(check);
-  const command = check?.command === undefined ? '' : Array.isArray(check.command) ? check.command.join(' ') : check.command;
+  const command = check && !check.disabled && check.command !== undefined ? commandLine(check.command) : '';
+  const http = answers.healthPath !== undefined && answers.healthPath !== '';
+  const mainName = portNameOf({ port: answers.port, protocol: 'tcp' }, answers.port, http);
+  // The main port first (health checks and the public URL use it), then every other EXPOSE.
+  const others = facts.expose.filter((p) => !(p.port === answers.port && p.protocol === 'tcp'));
+  const mainExposed = facts.expose.find((p) => p.port === answers.port && p.protocol === 'tcp');
+  const portLines = [
+    mainExposed ? `  # EXPOSE ${mainExposed.port} (${dockerfile} line ${mainExposed.line}): the main port, in the container.` : '  # The main port the software listens on in its container.',
+    `  - name: ${mainName}`,
+    `    containerPort: ${answers.port}`,
+    ...(answers.publicHost ? ['    public: true'] : []),
+    ...others.flatMap((p) => [
+      `  # EXPOSE ${p.port}/${p.protocol} (${dockerfile} line ${p.line}).`,
+      `  - name: ${portNameOf(p, answers.port, http)}`,
+      `    containerPort: ${p.port}`,
+      ...(p.protocol === 'udp' ? ['    protocol: udp'] : []),
+    ]),
+  ];
+  let healthComment: string;
+  let probe: string;
+  if (http) {
+    healthComment = url ? `  # From HEALTHCHECK (${dockerfile} line ${check!.line}): ${shown(command)}` : '  # HTTP GETs of this path must answer 200 while the software is alive and ready.';
+    probe = `{ http: ${q(answers.healthPath!)}, port: ${mainName} }`;
+  } else if (command) {
+    healthComment = `  # From HEALTHCHECK (${dockerfile} line ${check!.line}): run in the container, exit 0 is healthy.`;
+    probe = `{ command: ${q(command)} }`;
+  } else {
+    healthComment = '  # No HEALTHCHECK with a command: the main port must accept TCP connections. An HTTP check: { http: /path, port: NAME }.';
+    probe = `{ tcp: ${mainName} }`;
+  }
   const lines = [
     `# How \`shovel release\` builds the image from ${dockerfile}, pushes it and deploys it.`,
     '# Written by `shovel init`; the README of create-shovel describes every key.',
@@ -41,22 +85,17 @@ export function renderShovelYml(answers: InitAnswers, facts: ImageFacts, timings
     `  memory: ${answers.memory}`,
     `  instances: ${answers.instances}`,
     'ports:',
-    exposed ? `  # EXPOSE ${exposed.port} (${dockerfile} line ${exposed.line}): the port the service listens on in its container.` : '  # The port the service listens on in its container.',
-    `  http: ${answers.port}`,
-    '  # A private port for metrics, never behind the public URL; it must differ from http.',
-    `  metrics: ${metricsPortFor(answers.port, facts)}`,
+    ...portLines,
     answers.publicHost
       ? `publicHost: ${q(answers.publicHost)}`
-      : '# publicHost: orders.example.com   (the public URL, through marathon-lb; none: internal only)',
+      : `# publicHost: orders.example.com   (the public URL of a port with public: true, through marathon-lb; none: internal only)`,
+    '# metrics: { port: NAME, path: /metrics }   (where Prometheus metrics are served, if the software has them)',
     'health:',
-    url && command
-      ? `  # From HEALTHCHECK (${dockerfile} line ${check!.line}): ${shown(command)}`
-      : check && !check.disabled && command
-        ? `  # HEALTHCHECK (${dockerfile} line ${check.line}) runs ${shown(command)}; these checks are HTTP GETs of a path.`
-        : '  # HTTP GETs of these paths must answer 200 while the service is alive and ready.',
-    `  liveness: ${q(answers.healthPath)}`,
-    `  readiness: ${q(answers.healthPath)}`,
+    healthComment,
+    `  liveness: ${probe}`,
+    `  readiness: ${probe}`,
     ...Object.entries(timings).map(([key, value]) => `  ${key}: ${value}`),
+    '# volumes: [{ containerPath: /data, persistent: { size: 1024 } }]   (data kept across releases)',
     'marathon:',
     '  # Empty: release to the local Docker engine instead of Marathon.',
     `  url: ${q(answers.marathonUrl)}`,

@@ -23,7 +23,7 @@ describe('shovel init (built bin)', () => {
     const dir = await repo();
     const init = await shovel(dir, 'init', '--yes', '--public-host', 'www.example.com');
     expect(init.exitCode, init.stderr).toBe(0);
-    expect(init.stdout).toContain('Wrote shovel.yml: service static-site, image 127.0.0.1:5000/static-site, http 8080, metrics 8081, health /status');
+    expect(init.stdout).toContain('Wrote shovel.yml: service static-site, image 127.0.0.1:5000/static-site, http 8080, health http /status on http');
     expect(await readdir(dir)).toEqual(['Dockerfile', 'shovel.yml']);
     await git(dir, 'init', '-q');
     await git(dir, 'add', '-A');

@@ -36,8 +36,13 @@ describe('shovel init (no questions)', () => {
     expect(config).toEqual(result.config);
     expect(config.service.id).toBe('search-cluster');
     expect(config.image.repository).toBe('127.0.0.1:5000/search-cluster');
-    expect(config.ports).toEqual({ http: 9200, metrics: 9201 });
-    expect(config.health).toMatchObject({ liveness: '/_cluster/health', readiness: '/_cluster/health', intervalSeconds: 15, timeoutSeconds: 3, gracePeriodSeconds: 60, maxConsecutiveFailures: 5 });
+    expect(config.ports).toEqual([
+      { name: 'http', containerPort: 9200, protocol: 'tcp', public: false, hostPort: 9200 },
+      { name: 'port-9300', containerPort: 9300, protocol: 'tcp', public: false, hostPort: 9300 },
+    ]);
+    expect(config.metrics).toBeUndefined();
+    const check = { type: 'http', path: '/_cluster/health', port: 'http' };
+    expect(config.health).toMatchObject({ liveness: check, readiness: check, intervalSeconds: 15, timeoutSeconds: 3, gracePeriodSeconds: 60, maxConsecutiveFailures: 5 });
     expect(config.marathon.url).toBe('');
     expect(text).toContain('# EXPOSE 9200 (Dockerfile line 6)');
     expect(text).toContain('# From HEALTHCHECK (Dockerfile line 7): curl -fsS http://localhost:9200/_cluster/health?local=true || exit 1');
@@ -55,8 +60,9 @@ describe('shovel init (no questions)', () => {
       image: { repository: '127.0.0.1:5000/team/front' },
       resources: { cpus: 0.5, memory: 128, instances: 3 },
       publicHost: 'www.example.com',
-      health: { liveness: '/healthz', readiness: '/healthz' },
+      health: { liveness: { type: 'http', path: '/healthz', port: 'http' }, readiness: { type: 'http', path: '/healthz', port: 'http' } },
     });
+    expect(config.ports).toMatchObject([{ name: 'http', containerPort: 8080, public: true }]);
     const bad = await repo('web', 'FROM nginx:1.27\nEXPOSE 8080\n');
     const error = (await run(bad, { name: 'Bad_Name!', instances: String(RANGES.instances.max + 1) }).catch((e: unknown) => e)) as UsageError;
     expect(error).toBeInstanceOf(UsageError);
@@ -77,22 +83,35 @@ describe('shovel init (no questions)', () => {
     expect(await readFile(path.join(dir, 'shovel.yml'), 'utf8')).toBe('mine\n');
   });
 
-  it('a port shovel.yml does not accept is refused, naming the flag that fixes it', async () => {
-    const dir = await repo('nginx', 'FROM nginx:1.27\nEXPOSE 80\n');
-    const error = (await run(dir).catch((e: unknown) => e)) as UsageError;
-    expect(error.message).toContain('HTTP port (from the Dockerfile or the directory name; pass --port): 80 must be a whole number from 1024 to 65535');
-    expect((await run(dir, { port: '8080' })).config.ports.http).toBe(8080);
+  it('any software: port 80 is fine, a HEALTHCHECK command becomes a command check, no check becomes a TCP check', async () => {
+    const nginx = await repo('nginx', 'FROM nginx:1.27\nEXPOSE 80\nHEALTHCHECK CMD ["curl", "-fsS", "http://localhost/"]\n');
+    const web = await run(nginx);
+    expect(web.config.ports).toMatchObject([{ name: 'http', containerPort: 80, hostPort: 10080 }]);
+    expect(web.config.health.liveness).toEqual({ type: 'http', path: '/', port: 'http' });
+    const redis = await repo('cache', 'FROM redis:7\nEXPOSE 6379\nHEALTHCHECK CMD ["redis-cli", "ping"]\n');
+    const cache = await run(redis);
+    expect(cache.config.ports).toMatchObject([{ name: 'main', containerPort: 6379 }]);
+    expect(cache.config.health.liveness).toEqual({ type: 'command', command: 'redis-cli ping' });
+    expect(cache.config.health.readiness).toEqual({ type: 'command', command: 'redis-cli ping' });
+    const quoted = await repo('quoted', 'FROM a:1\nEXPOSE 5432\nHEALTHCHECK CMD ["sh", "-c", "pg_isready -U \'x y\'"]\n');
+    expect((await run(quoted)).config.health.liveness).toEqual({ type: 'command', command: `sh -c 'pg_isready -U '\\''x y'\\'''` });
+    const plain = await repo('plain', 'FROM a:1\nEXPOSE 5000/udp 7000\n');
+    const result = await run(plain);
+    expect(result.config.ports).toMatchObject([
+      { name: 'main', containerPort: 7000, protocol: 'tcp' },
+      { name: 'udp-5000', containerPort: 5000, protocol: 'udp' },
+    ]);
+    expect(result.config.health.liveness).toEqual({ type: 'tcp', port: 'main' });
+    const error = (await run(await repo('bad', 'FROM a:1\n'), { port: '0' }).catch((e: unknown) => e)) as UsageError;
+    expect(error.message).toBe('--port: 0 must be a whole number from 1 to 65535');
   });
 
-  it('without EXPOSE or HEALTHCHECK: the create-shovel port, path /, and notes about a command health check and root', async () => {
-    const dir = await repo('cache', 'FROM redis:7\nHEALTHCHECK CMD ["redis-cli", "ping"]\n');
+  it('without EXPOSE or HEALTHCHECK: the create-shovel port with a TCP check, and a note about root', async () => {
+    const dir = await repo('cache', 'FROM redis:7\n');
     const result = await run(dir);
-    expect(result.config.ports.http).toBe(8080);
-    expect(result.config.health.liveness).toBe('/');
-    expect(result.notes).toEqual([
-      'HEALTHCHECK (line 2) runs a command; shovel.yml health checks are HTTP paths: check health.liveness and health.readiness',
-      'the Dockerfile sets no USER: the container runs as root unless its base image sets one',
-    ]);
+    expect(result.config.ports).toMatchObject([{ name: 'main', containerPort: 8080 }]);
+    expect(result.config.health.liveness).toEqual({ type: 'tcp', port: 'main' });
+    expect(result.notes).toEqual(['the Dockerfile sets no USER: the container runs as root unless its base image sets one']);
   });
 
   it('no Dockerfile, or a directory name that gives no service name: exit 2', async () => {
@@ -105,7 +124,8 @@ describe('shovel init (no questions)', () => {
     expect(questions.map((q) => q.name)).toEqual(['port', 'publicHost', 'cpus', 'memory', 'instances', 'imageRepository', 'marathonUrl', 'marathonGroup', 'healthPath']);
     const port = questions.find((q) => q.name === 'port')!;
     expect(port.default).toBe('9200');
-    expect(port.validate('80')).toBe('HTTP port must be a whole number from 1024 to 65535');
+    expect(port.validate('80')).toBe(true);
+    expect(port.validate('0')).toBe('Main port the software listens on in its container must be a whole number from 1 to 65535');
     expect(questions.find((q) => q.name === 'publicHost')!.default).toBeUndefined();
     expect(questions.find((q) => q.name === 'healthPath')!.validate('health')).toBe('Health check path (HTTP, answers 200 when healthy) must be an absolute URL path such as /health/live');
   });

@@ -23,7 +23,7 @@ describe.skipIf(missing)(`shovel init in a terminal${missing ? ` (skipped: ${mis
     const dir = await repo();
     pty = new Pty(`node ${SHOVEL_BIN} init --instances 1`, { cwd: dir });
     await pty.answer('Service name (search)', '');
-    await pty.answer('HTTP port (9200)', '');
+    await pty.answer('Main port the software listens on in its container (9200)', '');
     await pty.answer('Public URL host', 'search.example.com');
     await pty.answer('CPUs per instance (0.25)', '2');
     await pty.answer('Memory per instance (MiB) (256)', '99999999');
@@ -41,9 +41,9 @@ describe.skipIf(missing)(`shovel init in a terminal${missing ? ` (skipped: ${mis
     expect(config).toMatchObject({
       service: { id: 'search' },
       resources: { cpus: 2, memory: 2048, instances: 1 },
-      ports: { http: 9200 },
+      ports: [{ name: 'http', containerPort: 9200, public: true }],
       publicHost: 'search.example.com',
-      health: { liveness: '/_cluster/health' },
+      health: { liveness: { type: 'http', path: '/_cluster/health', port: 'http' } },
     });
   });
 
