@@ -10,7 +10,7 @@ import { marathonIdSegment, marathonIdSuffix } from '../inputs/rules.js';
 import type { MarathonDialect } from './types.js';
 
 const MESOS_PROTOCOLS = new Set(['MESOS_HTTP', 'MESOS_HTTPS', 'MESOS_TCP']);
-const ONE_X_ONLY = ['networks', 'readinessChecks', 'taskKillGracePeriodSeconds', 'portDefinitions', 'secrets'];
+const ONE_X_ONLY = ['networks', 'readinessChecks', 'taskKillGracePeriodSeconds', 'portDefinitions', 'secrets', 'residency', 'unreachableStrategy'];
 
 /** Problems as "path: message" lines; empty when the definition looks sendable. */
 export function appDefinitionProblems(definition: Record<string, unknown>, dialect: MarathonDialect): string[] {
@@ -63,6 +63,9 @@ export function appDefinitionProblems(definition: Record<string, unknown>, diale
   if (protocols.some((p) => MESOS_PROTOCOLS.has(p)) && protocols.some((p) => !MESOS_PROTOCOLS.has(p) && p !== 'COMMAND')) {
     add('/healthChecks', 'cannot mix MESOS_* checks with Marathon-run HTTP/HTTPS/TCP checks');
   }
+  // AppValidation.scala, haveAtMostOneMesosHealthCheck: Mesos runs one check per task.
+  if (protocols.filter((p) => MESOS_PROTOCOLS.has(p) || p === 'COMMAND').length > 1) add('/healthChecks', 'can hold at most one Mesos-run check (COMMAND or MESOS_*)');
+  if ('cmd' in definition && 'args' in definition) add('/args', 'cannot be combined with cmd');
   checks.forEach((check, i) => {
     if (dialect !== '1.x' && MESOS_PROTOCOLS.has(String(check.protocol))) add(`/healthChecks/${i}/protocol`, `${String(check.protocol)} needs Marathon 1.4+`);
     if (typeof check.portIndex === 'number' && check.portIndex >= mappings.length) {
@@ -80,19 +83,54 @@ export function appDefinitionProblems(definition: Record<string, unknown>, diale
   });
 
   const labels = isRecord(definition.labels) ? definition.labels : {};
+  const vhosts = Object.keys(labels).filter((key) => /^HAPROXY_\d+_VHOST$/.test(key));
+  if (vhosts.length > 1) add('/labels', `only the one public port may get a VHOST (found ${vhosts.join(', ')})`);
   for (const [key, value] of Object.entries(labels)) {
     if (typeof value !== 'string') add(`/labels/${key}`, 'must be a string');
     const vhost = /^HAPROXY_(\d+)_VHOST$/.exec(key);
-    // Port names only exist in 1.x; in 0.x index 0 is the http port by construction.
-    if (vhost && (dialect === '1.x' ? portNames[Number(vhost[1])] !== 'http' : vhost[1] !== '0')) {
-      add(`/labels/${key}`, 'only the http port may get a public VHOST (never metrics)');
+    const mapping = vhost ? mappings[Number(vhost[1])] : undefined;
+    // marathon-lb serves HTTP over tcp; a metrics port must never be published.
+    if (vhost && (!mapping || (mapping.protocol ?? 'tcp') !== 'tcp' || mapping.name === 'metrics')) {
+      add(`/labels/${key}`, 'must name a tcp port mapping other than metrics (the one public port)');
     }
   }
+  const secrets = isRecord(definition.secrets) ? definition.secrets : {};
   const env = isRecord(definition.env) ? definition.env : {};
   for (const [key, value] of Object.entries(env)) {
-    if (typeof value !== 'string') add(`/env/${key}`, 'must be a string');
+    // 1.x: a variable may be a secret reference ({"secret": name}, SecretValidation.scala).
+    const ref = isRecord(value) && dialect === '1.x' ? value.secret : undefined;
+    if (ref !== undefined) {
+      if (typeof ref !== 'string' || !(ref in secrets)) add(`/env/${key}`, 'must name a declared secret');
+    } else if (typeof value !== 'string') add(`/env/${key}`, 'must be a string');
   }
+  residentProblems(definition, container, strategy, add);
   return problems;
+}
+
+/**
+ * What Marathon refuses of an app with a local persistent volume beyond the schema
+ * (mesosphere/marathon at v1.7.236: api/v2/validation/AppValidation.scala validPersistentVolume
+ * and requireUnreachableDisabledForResidentTasks, SchedulingValidation.scala
+ * validForResidentTasks), plus Shovel's own rule: minimumHealthCapacity 0.5 or less
+ * (docs/docs/persistent-volumes.md), so an old task is stopped before its replacement takes
+ * the volume.
+ */
+function residentProblems(definition: Record<string, unknown>, container: Record<string, unknown>, strategy: unknown, add: (path: string, message: string) => void): void {
+  const volumes = (Array.isArray(container.volumes) ? container.volumes : []).filter(isRecord);
+  let resident = false;
+  volumes.forEach((v, i) => {
+    if (!isRecord(v.persistent)) return;
+    resident = true;
+    const path = String(v.containerPath ?? '');
+    if (path === '' || path === '.' || path === '..' || path.includes('/')) add(`/container/volumes/${i}/containerPath`, 'of a persistent volume must be one relative path segment (no "/")');
+    if ((v.mode ?? 'RW') !== 'RW') add(`/container/volumes/${i}/mode`, 'of a persistent volume must be RW');
+    if (!(typeof v.persistent.size === 'number' && v.persistent.size > 0)) add(`/container/volumes/${i}/persistent/size`, 'must be a number of MiB above 0');
+  });
+  if (!resident) return;
+  const s = isRecord(strategy) ? strategy : {};
+  if (s.maximumOverCapacity !== 0) add('/upgradeStrategy/maximumOverCapacity', 'must be 0 with a persistent volume (never two copies on one volume)');
+  if (!(typeof s.minimumHealthCapacity === 'number' && s.minimumHealthCapacity <= 0.5)) add('/upgradeStrategy/minimumHealthCapacity', 'must be 0.5 or less with a persistent volume');
+  if (definition.unreachableStrategy !== 'disabled') add('/unreachableStrategy', 'must be "disabled" with a persistent volume');
 }
 
 export function validateAppDefinition(definition: Record<string, unknown>, dialect: MarathonDialect): void {
