@@ -9,6 +9,7 @@ import { UsageError } from '../errors.js';
 import { MarathonClient } from '../marathon/client.js';
 import { deployToMarathon } from '../marathon/deploy.js';
 import { dialectFor, renderAppDefinition } from '../marathon/render.js';
+import { renderNotes } from '../marathon/render-notes.js';
 import type { MarathonAuth, MarathonDialect } from '../marathon/types.js';
 import { validateAppDefinition } from '../marathon/validate.js';
 import type { Progress } from '../ui/progress.js';
@@ -34,6 +35,8 @@ export interface MarathonPlan {
   dialect: MarathonDialect;
   /** Renders and validates the app definition of `image`. */
   render(image: string, labels: Record<string, string>): Record<string, unknown>;
+  /** What the definition leaves to Marathon or loses in this dialect (for the dry-run plan). */
+  notes: string[];
 }
 
 export async function prepareMarathon(
@@ -53,6 +56,7 @@ export async function prepareMarathon(
     client,
     version,
     dialect: chosen,
+    notes: renderNotes(config, chosen),
     render(image, labels) {
       const definition = renderAppDefinition(config, { image, dialect: chosen, labels });
       validateAppDefinition(definition, chosen);
