@@ -133,6 +133,9 @@ print_exports() {
     SHOVEL_TEST_NODE_IMAGE "$NODE_IMAGE" \
     SHOVEL_TEST_SERVICE_NODE "$(service_node_bin)" \
     DOCKER_BUILDKIT 1
+  # This engine has no bridge network (--bridge=none) and every container uses the host's:
+  # the docker target's own setting for that (its default publishes ports on the bridge).
+  printf 'export %s=%q\n' SHOVEL_DOCKER_NETWORK host
   if [[ -f "${DEBS_DIR}.complete" ]]; then printf 'export %s=%q\n' SHOVEL_TEST_DEBS "$DEBS_DIR"; fi
 }
 

@@ -1,27 +1,40 @@
 /**
  * The docker target: the local engine stands in for a cluster, with the same health gate.
+ * Every port has a stable host port, so a new instance can only start once the old one has
+ * let go of it (and of its volume): a release replaces instances one at a time.
  *
- *   start NEW next to OLD (fresh ports) -> NEW ready + live before the deadline?
- *     yes: stop OLD (graceful, killGracePeriodSeconds), NEW serves
- *     no:  remove NEW, OLD keeps serving, the release fails
+ *   for each instance i:  stop OLD i (graceful, killGracePeriodSeconds; kept, stopped)
+ *                         start NEW i on the same host ports and volumes
+ *                         NEW i healthy before the deadline?
+ *     no (or Ctrl-C, or a docker failure): remove every NEW, start the OLD ones again; fail
+ *   all healthy: remove the OLD containers (extra old instances are stopped first)
  *
- * Nothing is pulled: the image was just built (or is still there, for a rollback).
+ * Two containers never run on one volume. Nothing is pulled: the image was just built (or is
+ * still there, for a rollback).
  */
-import { StepError } from '../errors.js';
-import type { Check, ShovelConfig } from '../config/schema.js';
+import { StepError, UsageError } from '../errors.js';
+import type { ShovelConfig } from '../config/schema.js';
 import {
   containerLogs,
   containerNameTaken,
-  inspectContainers,
   listServiceContainers,
+  networkExists,
   removeContainer,
+  runCommand,
   runContainer,
+  setRestartPolicy,
+  startContainer,
   stopContainer,
   type ContainerInfo,
+  type ContainerPort,
 } from '../docker/containers.js';
 import type { Progress } from '../ui/progress.js';
+import { containerState, instanceProbes, localUrl } from './docker-health.js';
+import { missingShellError, planDocker, type DockerPlan, type InstancePlan } from './docker-plan.js';
 import { waitHealthy } from './health.js';
-import { freePorts } from './ports.js';
+import { busyPorts, portKey, type HostPort } from './ports.js';
+
+export { localUrl } from './docker-health.js';
 
 export interface DockerDeployOptions {
   config: ShovelConfig;
@@ -31,37 +44,41 @@ export interface DockerDeployOptions {
   deadlineMs: number;
   progress: Progress;
   signal?: AbortSignal;
+  /** The releasing shell (SHOVEL_DOCKER_NETWORK, `${VAR}` values, secrets); default process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface DockerInstance {
+  index: number;
+  container: string;
+  containerId: string;
+  ports: Record<string, ContainerPort>;
 }
 
 export interface DockerDeployment {
+  /** Instance 0. */
   container: string;
   containerId: string;
+  /** Host port of the public port (else the first port) of instance 0; 0 without ports. */
   port: number;
+  /** Host port of the metrics port of instance 0; 0 without one. */
   metricsPort: number;
   url: string;
+  /** Containers of the earlier version that were stopped (then removed) for this one. */
   stopped: string[];
+  instances: DockerInstance[];
+  /** The docker run command lines, as the dry run prints them. */
+  commands: string[];
 }
 
-/** The path of an http check; other kinds are probed as the health root until the docker target runs them. */
-function httpPath(check: Check | undefined): string {
-  return check?.type === 'http' ? check.path : '/';
-}
-
-export function localUrl(port: number): string {
-  return `http://127.0.0.1:${port}`;
-}
-
-/** Environment of the container: the config's, plus what Shovel derives (as render.ts does for Marathon). */
-export function containerEnv(config: ShovelConfig): Record<string, string> {
-  return {
-    ...config.env,
-    SHUTDOWN_DELAY_MS: String(config.shutdown.delayMs),
-    SHUTDOWN_TIMEOUT_MS: String(config.shutdown.timeoutMs),
-  };
-}
-
-export function containerBaseName(service: string, tag: string): string {
-  return `shovel-${service}-${tag}`;
+/** Where the service answers: the public port, else the port of an http check, else the first port. */
+export function serviceAddress(config: ShovelConfig, ports: Record<string, ContainerPort>): { port: number; url: string } {
+  const httpCheck = [config.health.readiness, config.health.liveness].find((c) => c?.type === 'http');
+  const chosen = config.ports.find((p) => p.public) ?? config.ports.find((p) => httpCheck?.type === 'http' && p.name === httpCheck.port) ?? config.ports[0];
+  const port = chosen ? ports[chosen.name] : undefined;
+  if (!chosen || !port) return { port: 0, url: '' };
+  const http = chosen.public || (httpCheck?.type === 'http' && httpCheck.port === chosen.name);
+  return { port: port.hostPort, url: http ? localUrl(port.hostPort) : `${port.protocol}://127.0.0.1:${port.hostPort}` };
 }
 
 async function uniqueName(base: string): Promise<string> {
@@ -72,93 +89,191 @@ async function uniqueName(base: string): Promise<string> {
   }
 }
 
+function portsRecord(ports: readonly HostPort[]): Record<string, ContainerPort> {
+  return Object.fromEntries(ports.map((p) => [p.name, { hostPort: p.hostPort, protocol: p.protocol }]));
+}
+
+const keysOf = (ports: Record<string, ContainerPort>) => Object.values(ports).map(portKey);
+
+/** What must stop before instance `i` starts: old instance i, and any old container on its ports. */
+function blockersOf(instance: InstancePlan, running: readonly ContainerInfo[]): ContainerInfo[] {
+  const wanted = new Set(instance.ports.map(portKey));
+  return running.filter((c) => c.instance === instance.index || keysOf(c.ports).some((k) => wanted.has(k)));
+}
+
+/**
+ * Checks that need the engine but change nothing: the default network exists, and no program
+ * other than this service's own containers holds a host port the release needs.
+ */
+export async function checkDockerTarget(plan: DockerPlan, running: readonly ContainerInfo[], service: string): Promise<void> {
+  if (plan.missing.length > 0) throw missingShellError(plan.missing);
+  if (plan.network === 'default' && !(await networkExists('bridge'))) {
+    throw new UsageError('SHOVEL_ERR_DOCKER_RUN', "The Docker engine has no default (bridge) network to publish the service's ports on.", {
+      hint: 'Set docker.network: host in shovel.yml, or SHOVEL_DOCKER_NETWORK=host (the software then shares the host network).',
+    });
+  }
+  const ours = new Set(running.flatMap((c) => keysOf(c.ports)));
+  const needed = plan.instances.flatMap((i) => i.ports).filter((p) => !ours.has(portKey(p)));
+  const busy = await busyPorts(needed);
+  if (busy.length > 0) {
+    throw new StepError('SHOVEL_ERR_DOCKER_RUN', `Host port${busy.length > 1 ? 's' : ''} ${busy.map((p) => `${portKey(p)} (${p.name})`).join(', ')} ${busy.length > 1 ? 'are' : 'is'} in use by something other than ${service}.`, {
+      hint: 'Stop what holds it, or choose another hostPort for that port in shovel.yml.',
+    });
+  }
+}
+
 export async function deployToDocker(options: DockerDeployOptions): Promise<DockerDeployment> {
   const { config, progress, signal } = options;
   const service = config.service.id;
+  const plan = planDocker(config, { image: options.image, tag: options.tag, env: options.env ?? process.env });
+  const grace = config.killGracePeriodSeconds;
+  // The deadline bounds the deployment: the new version gets two thirds, the rollback the rest.
+  const started = Date.now();
+  const newVersionMs = Math.round((options.deadlineMs * 2) / 3);
+  const newVersionUntil = started + newVersionMs;
+  const deadlineText = `${(newVersionMs / 1000).toFixed(0)}s`;
+  const until = started + options.deadlineMs;
 
-  let name = '';
-  let containerId = '';
-  let port = 0;
-  let metricsPort = 0;
   let previous: ContainerInfo[] = [];
+  const stoppedByUs: ContainerInfo[] = [];
+  const instances: DockerInstance[] = [];
+  const commands: string[] = [];
+  let starting: string | undefined;
   try {
-    await progress.step('Deploy', async (update) => {
-      previous = await listServiceContainers(service);
-      const busy = previous.flatMap((c) => [c.port, c.metricsPort]).filter((p): p is number => p !== undefined);
-      [port, metricsPort] = (await freePorts(2, busy)) as [number, number];
-      name = await uniqueName(containerBaseName(service, options.tag));
-      update(`${name} on ports ${port} (http) and ${metricsPort} (metrics)`);
-      containerId = await runContainer(
-        {
-          name,
-          image: options.image,
-          service,
-          version: options.tag,
-          port,
-          metricsPort,
-          env: containerEnv(config),
-          stopTimeoutSeconds: config.killGracePeriodSeconds,
-        },
-        signal,
-      );
-    });
-    await progress.step('Wait for health', async (update) => {
-      const result = await waitHealthy({
-        baseUrl: localUrl(port),
-        readinessPath: httpPath(config.health.readiness),
-        livenessPath: httpPath(config.health.liveness),
-        deadlineMs: options.deadlineMs,
-        ...(signal ? { signal } : {}),
-        onProgress: update,
-        gone: async () => {
-          const [info] = await inspectContainers([containerId]);
-          if (!info) return 'the container disappeared';
-          return info.running ? undefined : `the container exited with code ${info.exitCode}`;
-        },
+    for (const instance of plan.instances) {
+      const of = plan.instances.length > 1 ? ` ${instance.index + 1}/${plan.instances.length}` : '';
+      const ports = portsRecord(instance.ports);
+      const container = await progress.step(`Deploy${of}`, async (update) => {
+        if (instance.index === 0) {
+          update('checking the engine and host ports');
+          previous = await listServiceContainers(service);
+          await checkDockerTarget(plan, previous.filter((c) => c.running), service);
+        }
+        for (const old of blockersOf(instance, previous.filter((c) => c.running && !stoppedByUs.includes(c)))) {
+          update(`stopping ${old.name} (grace ${grace}s)`);
+          // A stopped container with restart policy "always" would come back with the engine.
+          await setRestartPolicy(old.id, { name: 'no' });
+          stoppedByUs.push(old);
+          await stopContainer(old.id, grace);
+        }
+        const name = await uniqueName(instance.spec.name);
+        starting = name;
+        const spec = { ...instance.spec, name };
+        const command = runCommand(spec);
+        commands.push(command);
+        const id = await runContainer(spec, plan.clientEnv, signal);
+        starting = undefined;
+        const deployed = { index: instance.index, container: name, containerId: id, ports };
+        instances.push(deployed);
+        // The step's detail is the command it ran (the dry run prints the same).
+        update(command);
+        return deployed;
       });
-      if (result.healthy) {
-        update(`ready and live after ${(result.ms / 1000).toFixed(1)}s`);
-        return;
-      }
-      throw new StepError(
-        'SHOVEL_ERR_NOT_HEALTHY',
-        `${name} did not become healthy: ${result.reason}. The new container was removed; ${
-          previous.some((c) => c.running) ? 'the previous version keeps serving' : 'nothing was serving before it'
-        }.`,
-        {
-          outputTail: await containerLogs(containerId),
-          hint: `It must answer 200 on ${httpPath(config.health.readiness)} and ${httpPath(config.health.liveness)} (port $PORT). Raise the deadline with --deadline SECONDS if it is just slow.`,
-        },
-      );
-    });
-  } catch (error) {
-    // Whatever went wrong (unhealthy, Ctrl-C, docker failure), the old version must keep serving.
-    if (containerId || (name && (await containerNameTaken(name)))) {
-      await progress.step('Rollback', async (update) => {
-        update(`removing ${name}`);
-        await removeContainer(containerId || name);
+      await progress.step(`Wait for health${of}`, async (update) => {
+        const deadlineMs = Math.max(0, newVersionUntil - Date.now());
+        const result = await waitHealthy({
+          probes: instanceProbes(config, ports, container.containerId),
+          deadlineMs,
+          deadlineText,
+          timeoutMs: config.health.timeoutSeconds * 1000,
+          settleMs: config.health.intervalSeconds * 1000,
+          state: containerState(container.containerId, 0),
+          onProgress: update,
+          ...(signal ? { signal } : {}),
+        });
+        if (result.healthy) {
+          update(`healthy after ${(result.ms / 1000).toFixed(1)}s (${result.by})`);
+          return;
+        }
+        throw new StepError(
+          'SHOVEL_ERR_NOT_HEALTHY',
+          `${container.container} did not become healthy: ${result.reason}. The new container${instances.length > 1 ? 's were' : ' was'} removed; ${
+            stoppedByUs.length > 0 ? 'the previous version serves again' : 'nothing was serving before it'
+          }.`,
+          {
+            outputTail: await containerLogs(container.containerId),
+            hint: 'Check the health checks in shovel.yml against what the software answers (shovel logs shows its output); raise the deadline with --deadline SECONDS if it is just slow.',
+          },
+        );
       });
     }
+  } catch (error) {
+    // Whatever went wrong (unhealthy, Ctrl-C, docker failure), the old version must serve again.
+    await rollBack(progress, { config, instances, starting, stoppedByUs, grace, until });
     throw error;
   }
 
   const stopped = await progress.step('Stop previous', async (update) => {
-    const names: string[] = [];
+    const ours = new Set(instances.map((i) => i.containerId));
+    const names: string[] = stoppedByUs.map((c) => c.name);
     for (const old of previous) {
-      if (old.id === containerId) continue;
-      if (old.running) {
-        update(`stopping ${old.name} (grace ${config.killGracePeriodSeconds}s)`);
-        await stopContainer(old.id, config.killGracePeriodSeconds);
+      if (ours.has(old.id)) continue;
+      if (old.running && !stoppedByUs.includes(old)) {
+        update(`stopping ${old.name} (grace ${grace}s)`);
+        await stopContainer(old.id, grace);
         names.push(old.name);
       }
-      // Stopped containers carry nothing worth keeping: the image is what a rollback needs.
+      // Stopped containers carry nothing worth keeping: the image is what a rollback needs,
+      // and the data lives in named volumes.
       await removeContainer(old.id);
     }
-    if (names.length === 0) update('nothing was running');
+    update(names.length > 0 ? `removed ${names.join(', ')}` : 'nothing was running');
     return names;
   });
 
-  return { container: name, containerId, port, metricsPort, url: localUrl(port), stopped };
+  const first = instances[0]!;
+  const address = serviceAddress(config, first.ports);
+  const metrics = config.metrics ? first.ports[config.metrics.port] : undefined;
+  return {
+    container: first.container,
+    containerId: first.containerId,
+    port: address.port,
+    metricsPort: metrics?.hostPort ?? 0,
+    url: address.url,
+    stopped,
+    instances,
+    commands,
+  };
+}
+
+/** Removes the new containers, then starts the old ones that this release stopped. */
+async function rollBack(
+  progress: Progress,
+  state: { config: ShovelConfig; instances: DockerInstance[]; starting: string | undefined; stoppedByUs: ContainerInfo[]; grace: number; until: number },
+): Promise<void> {
+  const leftover = state.starting && (await containerNameTaken(state.starting)) ? [state.starting] : [];
+  if (state.instances.length === 0 && leftover.length === 0 && state.stoppedByUs.length === 0) return;
+  await progress.step('Rollback', async (update) => {
+    for (const name of [...state.instances.map((i) => i.containerId), ...leftover]) {
+      update(`removing ${name}`);
+      // Stopped first, with the grace period: the new version may have written to the volume.
+      await stopContainer(name, state.grace).catch(() => undefined);
+      await removeContainer(name);
+    }
+    const failed: string[] = [];
+    for (const old of state.stoppedByUs) {
+      update(`starting ${old.name} again`);
+      await setRestartPolicy(old.id, old.restartPolicy);
+      await startContainer(old.id).catch(() => failed.push(old.name));
+    }
+    // The old containers must serve again: through the same checks, with what is left of the deadline.
+    for (const old of state.stoppedByUs) {
+      if (failed.includes(old.name)) continue;
+      const result = await waitHealthy({
+        probes: instanceProbes(state.config, old.ports, old.id),
+        deadlineMs: Math.max(state.until - Date.now(), 5000),
+        timeoutMs: state.config.health.timeoutSeconds * 1000,
+        state: containerState(old.id),
+      });
+      if (!result.healthy) failed.push(`${old.name} (${result.reason})`);
+    }
+    if (failed.length > 0) {
+      throw new StepError('SHOVEL_ERR_ROLLBACK_FAILED', `The previous version did not serve again: ${failed.join(', ')}.`, {
+        hint: 'See docker ps -a and shovel logs; shovel rollback starts an earlier release through the health gate.',
+      });
+    }
+    update(state.stoppedByUs.length > 0 ? `started ${state.stoppedByUs.map((c) => c.name).join(', ')} again` : 'nothing was running before');
+  });
 }
 
 /** The running container(s) of a service, newest first. */

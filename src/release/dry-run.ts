@@ -8,9 +8,8 @@ import { buildCommand, type BuildFacts } from '../docker/build.js';
 import { registryCredentialsFromEnv } from '../docker/registry.js';
 import { registryHostOf } from '../docker/tag.js';
 import type { Progress } from '../ui/progress.js';
-import { containerBaseName, containerEnv } from './docker-target.js';
+import { healthRule, missingShellError, planCommands, planDocker } from './docker-plan.js';
 import { releaseLabels, type MarathonPlan } from './marathon-target.js';
-import { PORT_ENV_NAMES } from './port-contract.js';
 import { gitTagName, type ReleaseRecord } from './record.js';
 import type { Redactor } from './redact.js';
 
@@ -41,14 +40,8 @@ export function dryRunPlan(record: ReleaseRecord, config: ShovelConfig, facts: D
     `Build: ${buildCommand(facts.build)}`,
     `Push: ${facts.ref}`,
   ];
-  if (record.target === 'docker') {
-    const env = [...Object.keys(containerEnv(config)), ...PORT_ENV_NAMES].join(', ');
-    plan.push(
-      `Deploy: docker run --detach --network host --init --name ${containerBaseName(config.service.id, facts.tag)} (free ports for ${PORT_ENV_NAMES.join(' and ')}; env ${env})`,
-      `Wait for health: ${config.health.readiness} and ${config.health.liveness} answer 200 within ${deadline}, else remove the new container`,
-      `Stop previous: docker stop -t ${config.killGracePeriodSeconds} on the running container(s) of ${config.service.id}`,
-    );
-  } else if (facts.marathon) {
+  if (record.target === 'docker') plan.push(...dockerPlanLines(config, facts, out));
+  else if (facts.marathon) {
     const definition = facts.marathon.render(facts.ref, releaseLabels(facts.tag, record.git?.sha ?? ''));
     record.marathon = { ...record.marathon!, definition };
     plan.push(
@@ -66,4 +59,23 @@ export function dryRunPlan(record: ReleaseRecord, config: ShovelConfig, facts: D
     // The app definition is the point of a dry run: stdout, so it can be piped into jq.
     out.stdout.write(`${JSON.stringify(out.redactor.json(record.marathon.definition), null, 2)}\n`);
   }
+}
+
+/**
+ * The docker lines of the plan: the docker run command of every instance, made by the same
+ * function from the same facts as the release (which records the commands it ran in the steps
+ * of its record), and how instances are replaced and judged healthy.
+ */
+export function dockerPlanLines(config: ShovelConfig, facts: Pick<DryRunFacts, 'ref' | 'tag' | 'deadlineMs'>, out: Pick<DryRunOutput, 'env' | 'progress'>): string[] {
+  const docker = planDocker(config, { image: facts.ref, tag: facts.tag, env: out.env });
+  if (docker.missing.length > 0) out.progress.warn(missingShellError(docker.missing).message);
+  const grace = config.killGracePeriodSeconds;
+  const n = docker.instances.length;
+  const until = `${((facts.deadlineMs * 2) / 3 / 1000).toFixed(0)}s (two thirds of the deadline; the rollback has the rest)`;
+  return [
+    `Replace: ${n === 1 ? 'the instance' : `${n} instances, one at a time`}: docker stop -t ${grace} the old one (kept), start the new one on the same host ports${config.volumes.length > 0 ? ' and volumes' : ''}, wait until healthy; on failure remove the new ones and docker start the old ones again`,
+    ...planCommands(docker).map((command) => `Deploy: ${command}`),
+    `Wait for health: ${healthRule(config)}, within ${until}`,
+    `Stop previous: remove the old containers of ${config.service.id} once every new instance is healthy`,
+  ];
 }

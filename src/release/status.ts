@@ -6,9 +6,10 @@ import { appIdOf } from '../config/schema.js';
 import { StepError } from '../errors.js';
 import { MarathonClient } from '../marathon/client.js';
 import type { MarathonAuth, TaskFailure } from '../marathon/types.js';
-import { localUrl, runningContainers } from './docker-target.js';
+import { runningContainers, serviceAddress } from './docker-target.js';
+import { instanceProbes } from './docker-health.js';
+import { runProbe } from './health.js';
 import type { TargetName } from './preflight.js';
-import { refTimeout } from '../util/timeout.js';
 
 export interface ServiceStatus {
   service: string;
@@ -19,32 +20,33 @@ export interface ServiceStatus {
   image?: string;
   instances: number;
   healthy: number;
-  tasks: Array<{ id: string; version: string; url?: string; state: string; ready?: boolean; live?: boolean; current?: boolean }>;
+  tasks: Array<{ id: string; version: string; url?: string; state: string; ready?: boolean; live?: boolean; current?: boolean; dockerHealth?: string }>;
   deployments?: string[];
   lastTaskFailure?: TaskFailure;
 }
 
-async function answers200(url: string): Promise<boolean> {
-  const timeout = refTimeout(2000);
-  try {
-    const response = await fetch(url, { signal: timeout.signal, redirect: 'manual' });
-    await response.body?.cancel();
-    return response.status === 200;
-  } catch {
-    return false;
-  } finally {
-    timeout.clear();
-  }
-}
-
+/** Every configured check of a running container, once; docker's own health status alongside. */
 export async function dockerStatus(config: ShovelConfig): Promise<ServiceStatus> {
   const running = await runningContainers(config.service.id);
+  const timeoutMs = config.health.timeoutSeconds * 1000;
   const tasks = await Promise.all(
     running.map(async (c) => {
-      const url = c.port ? localUrl(c.port) : undefined;
-      const ready = url ? await answers200(url + config.health.readiness) : false;
-      const live = url ? await answers200(url + config.health.liveness) : false;
-      return { id: c.name, version: c.version, ...(url ? { url } : {}), state: c.status, ready, live };
+      const probes = instanceProbes(config, c.ports, c.id);
+      const passes = async (name: string) => {
+        const p = probes.find((x) => x.name === name);
+        return p ? (await runProbe(p.probe, timeoutMs)) === 'ok' : undefined;
+      };
+      const [ready, live] = await Promise.all([passes('readiness'), passes('liveness')]);
+      const { url } = serviceAddress(config, c.ports);
+      return {
+        id: c.name,
+        version: c.version,
+        ...(url ? { url } : {}),
+        state: c.status,
+        ...(ready !== undefined ? { ready } : {}),
+        ...(live !== undefined ? { live } : {}),
+        ...(c.health ? { dockerHealth: c.health } : {}),
+      };
     }),
   );
   const newest = running[0];
@@ -54,7 +56,8 @@ export async function dockerStatus(config: ShovelConfig): Promise<ServiceStatus>
     target: 'docker',
     ...(newest ? { version: newest.version, image: newest.image } : {}),
     instances: running.length,
-    healthy: tasks.filter((t) => t.ready && t.live).length,
+    // Healthy: every configured check passes and docker does not call it unhealthy.
+    healthy: tasks.filter((t) => t.ready !== false && t.live !== false && t.dockerHealth !== 'unhealthy').length,
     tasks,
   };
 }
@@ -112,7 +115,11 @@ export function formatStatus(status: ServiceStatus): string {
   const older = status.tasks.filter((t) => t.current === false).length;
   if (older > 0) lines.push(`  tasks of other versions: ${older}`);
   for (const t of status.tasks) {
-    const health = [t.ready === undefined ? '' : `ready=${t.ready ? 'yes' : 'no'}`, t.live === undefined ? '' : `live=${t.live ? 'yes' : 'no'}`]
+    const health = [
+      t.ready === undefined ? '' : `ready=${t.ready ? 'yes' : 'no'}`,
+      t.live === undefined ? '' : `live=${t.live ? 'yes' : 'no'}`,
+      t.dockerHealth ? `docker=${t.dockerHealth}` : '',
+    ]
       .filter(Boolean)
       .join(' ');
     lines.push(`  - ${t.id} ${t.version} ${t.state}${t.url ? ` ${t.url}` : ''}${health ? ` ${health}` : ''}`);

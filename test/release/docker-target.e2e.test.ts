@@ -2,14 +2,18 @@
  * End to end on the docker target with real components: docker engine, registry with auth,
  * the fixture service in a real git repository, the built `shovel` bin.
  * The tests of this suite run in order and share one service (each builds on the last).
+ * The service declares its ports with stable host ports of its own (free ones, chosen here),
+ * and runs with host networking (SHOVEL_DOCKER_NETWORK=host: this machine has no bridge).
  */
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { dockerSuite } from '../support/environment.js';
 import type { ReleaseRecord } from '../../src/release/record.js';
+import { portBusy } from '../../src/release/ports.js';
 import {
   commitAll,
   DOCKER_RELEASE_STEPS,
@@ -25,6 +29,7 @@ dockerSuite('shovel release --target docker (real engine and registry)', (env) =
   const serviceId = `shovel-e2e-${randomBytes(3).toString('hex')}`;
   const shovelEnv = {
     SHOVEL_DOCKER: env.docker,
+    SHOVEL_DOCKER_NETWORK: 'host',
     SHOVEL_REGISTRY_USER: env.registryUser,
     SHOVEL_REGISTRY_PASSWORD: env.registryPassword,
   };
@@ -42,8 +47,42 @@ dockerSuite('shovel release --target docker (real engine and registry)', (env) =
     return { run, record };
   };
 
+  let httpPort = 0;
+  let metricsPort = 0;
+  const shovelYml = async (instances: number) => {
+    const file = path.join(dir, 'shovel.yml');
+    const ports = [
+      'ports:',
+      '  - { name: http, containerPort: 8080, public: true, env: PORT, hostPort: ' + httpPort + ' }',
+      '  - { name: metrics, containerPort: 9090, env: METRICS_PORT, hostPort: ' + metricsPort + ' }',
+      'metrics: { port: metrics }',
+      '',
+    ].join('\n');
+    const text = (await readFile(file, 'utf8'))
+      .replace(/^ports:\n(?:  .*\n|  - .*\n)+(?:metrics: .*\n)?/m, ports)
+      .replace(/^  instances: \d+$/m, `  instances: ${instances}`);
+    await writeFile(file, text);
+    await commitAll(dir, `${instances} instance(s)`);
+  };
+  const inspect = async (name: string) => JSON.parse((await docker('container', 'inspect', name)).stdout)[0] as {
+    Id: string;
+    State: { Running: boolean };
+    HostConfig: { NanoCpus: number; Memory: number; RestartPolicy: { Name: string }; Init: boolean; NetworkMode: string };
+  };
+
   beforeAll(async () => {
     dir = await makeServiceRepo({ registry: env.registry, nodeImage: env.nodeImage, serviceId });
+    // Two free ranges of two ports each (instance i uses hostPort + i).
+    const free = async () => {
+      for (;;) {
+        const port = 20000 + Math.floor(Math.random() * 20000);
+        if (!(await portBusy(port, 'tcp')) && !(await portBusy(port + 1, 'tcp'))) return port;
+      }
+    };
+    httpPort = await free();
+    do metricsPort = await free();
+    while (Math.abs(metricsPort - httpPort) < 2);
+    await shovelYml(1);
   });
 
   afterAll(async () => {
@@ -63,7 +102,9 @@ dockerSuite('shovel release --target docker (real engine and registry)', (env) =
     expect(record.image.tag).toMatch(/^1\.2\.3-[0-9a-f]{7}$/);
     expect(record.image.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(record.steps.map((s) => `${s.name}:${s.status}`)).toEqual(DOCKER_RELEASE_STEPS);
-    expect(record.url).toBe(`http://127.0.0.1:${record.docker?.port}`);
+    expect(record.docker?.port).toBe(httpPort);
+    expect(record.docker?.metricsPort).toBe(metricsPort);
+    expect(record.url).toBe(`http://127.0.0.1:${httpPort}`);
     const answer = await getJson(record.url!);
     expect(answer).toMatchObject({ status: 200, body: { message: 'first', version: '1.2.3', greeting: 'hello' } });
     expect(run.stderr).toContain(`Released ${record.image.ref} (docker): ${record.url}`);
@@ -76,6 +117,9 @@ dockerSuite('shovel release --target docker (real engine and registry)', (env) =
     const labels = JSON.parse((await docker('image', 'inspect', '--format', '{{json .Config.Labels}}', record.image.ref)).stdout) as Record<string, string>;
     expect(labels['org.opencontainers.image.revision']).toBe(record.git?.sha);
     expect(labels['org.opencontainers.image.version']).toBe('1.2.3');
+    // Limits and policy of shovel.yml, as the engine holds them.
+    const container = await inspect(record.docker!.container);
+    expect(container.HostConfig).toMatchObject({ NanoCpus: 0.1e9, Memory: 64 * 1024 * 1024, RestartPolicy: { Name: 'unless-stopped' }, Init: true, NetworkMode: 'host' });
     releases.push(record);
   });
 
@@ -85,24 +129,32 @@ dockerSuite('shovel release --target docker (real engine and registry)', (env) =
     expect(run.exitCode, run.stderr).toBe(0);
     const first = releases[0]!;
     expect(record.image.tag).not.toBe(first.image.tag);
-    expect(record.docker?.port).not.toBe(first.docker?.port);
+    // The same address release after release.
+    expect(record.docker?.port).toBe(first.docker?.port);
+    expect(record.url).toBe(first.url);
     expect(record.docker?.stopped).toEqual([first.docker?.container]);
     expect(await getJson(record.url!)).toMatchObject({ status: 200, body: { message: 'second' } });
-    expect(await getJson(first.url!)).toEqual({ error: 'ECONNREFUSED' });
     expect(await running()).toEqual([record.docker?.container]);
+    // The old container is gone once the new one is healthy.
+    expect((await docker('container', 'inspect', first.docker!.container)).exitCode).not.toBe(0);
     releases.push(record);
   });
 
-  it('a version that never becomes ready is removed, exits 1 naming the step, the previous keeps serving', async () => {
+  it('a version that never becomes ready is removed, exits 1 naming the step, the previous one is started again on its port', async () => {
     await setBehaviour(dir, { ready: false, message: 'broken' });
-    const { run, record } = await release('never-ready', '--deadline', '4');
     const serving = releases[1]!;
+    const before = await inspect(serving.docker!.container);
+    const { run, record } = await release('never-ready', '--deadline', '6');
     expect(run.exitCode).toBe(1);
     expect(record.outcome).toBe('failed');
     expect(record.error).toMatchObject({ code: 'SHOVEL_ERR_NOT_HEALTHY', step: 'Wait for health' });
     expect(run.stderr).toMatch(/✖ Wait for health: .* did not become healthy: not healthy within 4s \(last: readiness \/health\/ready: HTTP 503\)/);
-    expect(run.stderr).toContain('the previous version keeps serving');
-    expect(record.steps.map((s) => `${s.name}:${s.status}`)).toContain('Rollback:ok');
+    expect(run.stderr).toContain('the previous version serves again');
+    expect(record.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
+      'Preflight:ok', 'Build:ok', 'Push:ok', 'Render:skipped', 'Deploy:ok', 'Wait for health:failed', 'Rollback:ok',
+    ]);
+    // The stable port freed for the new version was given back to the very same container.
+    expect((await inspect(serving.docker!.container)).Id).toBe(before.Id);
     expect(await getJson(serving.url!)).toMatchObject({ status: 200, body: { message: 'second' } });
     expect(await running()).toEqual([serving.docker?.container]);
     expect(await git(dir, 'tag', '--list', `release/${record.image.tag}`)).toBe('');
@@ -169,5 +221,67 @@ dockerSuite('shovel release --target docker (real engine and registry)', (env) =
     const sameTime = (command: string) => command.replace(/CREATED=\S+/g, 'CREATED=<time>').replace(/org\.opencontainers\.image\.created=\S+/g, 'created=<time>');
     expect(record.commands).toHaveLength(1);
     expect(sameTime(`Build: ${record.commands![0]}`)).toBe(sameTime(buildLine!));
+    // The docker run command: the Deploy step's detail is the command it ran.
+    const plannedRuns = planned.record.plan!.filter((line) => line.startsWith('Deploy: '));
+    const ran = record.steps.filter((step) => step.name === 'Deploy').map((step) => `Deploy: ${step.detail}`);
+    expect(plannedRuns).toHaveLength(1);
+    expect(ran).toEqual(plannedRuns);
+    releases.push(record);
+  });
+
+  it('two instances: each on its own stable ports (hostPort + i), replaced one at a time', async () => {
+    await shovelYml(2);
+    await setBehaviour(dir, { ready: true, message: 'two' });
+    const { run, record } = await release('two instances');
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(record.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
+      'Preflight:ok', 'Build:ok', 'Push:ok', 'Render:skipped',
+      'Deploy 1/2:ok', 'Wait for health 1/2:ok', 'Deploy 2/2:ok', 'Wait for health 2/2:ok', 'Stop previous:ok', 'Record:ok',
+    ]);
+    expect(await getJson(`http://127.0.0.1:${httpPort}/`)).toMatchObject({ status: 200, body: { message: 'two' } });
+    expect(await getJson(`http://127.0.0.1:${httpPort + 1}/`)).toMatchObject({ status: 200, body: { message: 'two' } });
+    expect((await running()).sort()).toEqual([`shovel-${serviceId}-${record.image.tag}-0`, `shovel-${serviceId}-${record.image.tag}-1`]);
+    releases.push(record);
+  });
+
+  it('a failure at the second instance removes both new ones and starts both old ones again', async () => {
+    // Readiness fails only on the second port: instance 0 comes up healthy, instance 1 never does.
+    await writeFile(path.join(dir, 'server.js'), (await readFile(path.join(dir, 'server.js'), 'utf8')).replace(
+      "if (req.url === '/health/ready') {",
+      `if (req.url === '/health/ready' && port === ${httpPort + 1}) return send(503, { status: 'never' });\n  if (req.url === '/health/ready') {`,
+    ));
+    await setBehaviour(dir, { ready: true, message: 'half' });
+    const serving = releases.at(-1)!;
+    const { run, record } = await release('half', '--deadline', '6');
+    expect(run.exitCode).toBe(1);
+    expect(record.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
+      'Preflight:ok', 'Build:ok', 'Push:ok', 'Render:skipped',
+      'Deploy 1/2:ok', 'Wait for health 1/2:ok', 'Deploy 2/2:ok', 'Wait for health 2/2:failed', 'Rollback:ok',
+    ]);
+    expect((await running()).sort()).toEqual([`shovel-${serviceId}-${serving.image.tag}-0`, `shovel-${serviceId}-${serving.image.tag}-1`]);
+    expect(await getJson(`http://127.0.0.1:${httpPort}/`)).toMatchObject({ status: 200, body: { message: 'two' } });
+    expect(await getJson(`http://127.0.0.1:${httpPort + 1}/`)).toMatchObject({ status: 200, body: { message: 'two' } });
+    await git(dir, 'checkout', 'HEAD~1', '--', 'server.js');
+    await commitAll(dir, 'server.js as before');
+  });
+
+  it('a host port held by another program fails the release before anything is stopped', async () => {
+    await shovelYml(1);
+    // Nothing of ours holds hostPort + 5 of metrics: take it, and point metrics at it.
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(metricsPort + 5, '127.0.0.1', resolve));
+    try {
+      const file = path.join(dir, 'shovel.yml');
+      await writeFile(file, (await readFile(file, 'utf8')).replace(`hostPort: ${metricsPort} }`, `hostPort: ${metricsPort + 5} }`));
+      await commitAll(dir, 'metrics on a busy port');
+      const before = await running();
+      const { run, record } = await release('busy port');
+      expect(run.exitCode).toBe(1);
+      expect(record.error?.message).toContain(`Host port ${metricsPort + 5}/tcp (metrics) is in use by something other than ${serviceId}`);
+      expect(record.steps.map((s) => `${s.name}:${s.status}`).slice(-1)).toEqual(['Deploy:failed']);
+      expect(await running()).toEqual(before);
+    } finally {
+      blocker.close();
+    }
   });
 });

@@ -54,11 +54,20 @@ describe('release --dry-run', () => {
     expect(record.plan?.filter((_, i) => i !== 1)).toEqual([
       'Preflight: docker engine, registry 127.0.0.1:5000 reachable and login as $SHOVEL_REGISTRY_USER',
       `Push: ${record.image.ref}`,
-      `Deploy: docker run --detach --network host --init --name shovel-shovel-fixture-${record.image.tag} (free ports for PORT and METRICS_PORT; env GREETING, SHUTDOWN_DELAY_MS, SHUTDOWN_TIMEOUT_MS, PORT, METRICS_PORT)`,
-      'Wait for health: /health/ready and /health/live answer 200 within 20s, else remove the new container',
-      'Stop previous: docker stop -t 5 on the running container(s) of shovel-fixture',
+      'Replace: the instance: docker stop -t 5 the old one (kept), start the new one on the same host ports, wait until healthy; on failure remove the new ones and docker start the old ones again',
+      expect.stringMatching(/^Deploy: \S*docker run --detach --pull never --init --name shovel-shovel-fixture-\S+-0 /),
+      'Wait for health: readiness http /health/ready on http and liveness http /health/live on http pass; docker\'s health status "unhealthy" fails at once, within 13s (two thirds of the deadline; the rollback has the rest)',
+      'Stop previous: remove the old containers of shovel-fixture once every new instance is healthy',
       `Record: git tag release/${record.image.tag} + a line in .shovel/releases.log`,
     ]);
+    // The run command of the one instance: the engine's default network with the ports
+    // published on their stable host ports (the env of this dry run sets no SHOVEL_DOCKER_NETWORK).
+    const deploy = record.plan!.find((line) => line.startsWith('Deploy: '))!;
+    for (const part of ['--restart unless-stopped', '--stop-timeout 5', '--cpus 0.1', '--memory 64m', '--publish 8080:8080/tcp', '--publish 9090:9090/tcp', '--env GREETING=hello', '--env PORT=8080', '--env HOST=0.0.0.0']) {
+      expect(deploy).toContain(` ${part} `);
+    }
+    expect(deploy).not.toContain('--network');
+    expect(deploy.endsWith(` ${record.image.ref}`)).toBe(true);
     expect(stderr).toContain('Dry run: nothing is built, pushed or deployed.');
     expect(stderr).not.toContain('pw-never-shown');
     expect(existsSync(path.join(dir, '.shovel'))).toBe(false);

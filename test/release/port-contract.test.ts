@@ -7,7 +7,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { shovelConfigSchema } from '../../src/config/schema.js';
 import { runArgs } from '../../src/docker/containers.js';
+import { planDocker } from '../../src/release/docker-plan.js';
 import { RESERVED_ENV } from '../../src/marathon/render.js';
 import { bridgedTaskEnv, PORT_ENV, PORT_ENV_NAMES, portEnv } from '../../src/release/port-contract.js';
 
@@ -33,9 +35,10 @@ describe('port contract', () => {
 
   it('the Marathon renderer reserves the contract names; the docker target sets them', () => {
     expect(RESERVED_ENV).toEqual(expect.arrayContaining([...PORT_ENV_NAMES, 'HOST']));
-    const args = runArgs({ name: 'n', image: 'i:1', service: 's', version: '1', port: 40001, metricsPort: 40002, env: { PORT: '1' }, stopTimeoutSeconds: 3 });
+    // Host networking: the service binds the ports it is reached on.
+    const config = shovelConfigSchema.parse({ service: { id: 's' }, image: { repository: 'r' }, resources: { cpus: 1, memory: 64, instances: 1 }, ports: { http: 40001, metrics: 40002 } });
+    const args = runArgs(planDocker(config, { image: 'i:1', tag: '1', env: { SHOVEL_DOCKER_NETWORK: 'host' } }).instances[0]!.spec);
     expect(args).toContain(`${PORT_ENV.http}=40001`);
     expect(args).toContain(`${PORT_ENV.metrics}=40002`);
-    expect(args).not.toContain('PORT=1');
   });
 });
