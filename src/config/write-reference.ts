@@ -11,7 +11,7 @@ import { shovelJsonSchema } from './write-json-schema.js';
 export const REFERENCE_MARKER = '<!-- shovel.yml reference -->';
 
 interface JsonSchema {
-  type?: string;
+  type?: string | string[];
   description?: string;
   default?: unknown;
   properties?: Record<string, JsonSchema>;
@@ -21,28 +21,45 @@ interface JsonSchema {
   maximum?: number;
   propertyNames?: JsonSchema;
   additionalProperties?: JsonSchema | boolean;
+  anyOf?: JsonSchema[];
+  items?: JsonSchema;
+  prefixItems?: JsonSchema[];
 }
 
 /** Table-cell text: pipes escaped, and `<x>` shown as text rather than read as HTML. */
 const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('\n', ' ');
 
 function typeOf(schema: JsonSchema): string {
+  if (schema.anyOf) return [...new Set(schema.anyOf.map(typeOf))].join(' or ');
+  if (schema.type === 'array' && schema.items) return `list of ${typeOf(schema.items)}`;
+  if (schema.type === 'array' && schema.prefixItems) return `list [${schema.prefixItems.map(typeOf).join(', ')}]`;
   if (schema.enum) return schema.enum.map((v) => `\`${JSON.stringify(v)}\``).join(' or ');
   if (schema.type === 'object' && !schema.properties && typeof schema.additionalProperties === 'object') {
-    return `map of ${schema.additionalProperties.type ?? 'values'}`;
+    return `map of ${typeOf(schema.additionalProperties)}`;
   }
   const range = schema.minimum !== undefined && schema.maximum !== undefined ? ` ${schema.minimum}-${schema.maximum}` : '';
-  return `${schema.type ?? 'any'}${range}`;
+  const type = Array.isArray(schema.type) ? schema.type.join(' or ') : (schema.type ?? 'any');
+  return `${type}${range}`;
 }
 
-function rows(schema: JsonSchema, prefix: string, out: string[]): void {
+/** The object forms a key can take: itself, its list's items, the branches of a union. */
+function objectForms(schema: JsonSchema): { schema: JsonSchema; suffix: string }[] {
+  if (schema.properties) return [{ schema, suffix: '.' }];
+  if (schema.type === 'array' && schema.items) return objectForms(schema.items).map((f) => ({ schema: f.schema, suffix: `[]${f.suffix}` }));
+  return (schema.anyOf ?? []).flatMap(objectForms);
+}
+
+function rows(schema: JsonSchema, prefix: string, out: string[], seen = new Set<string>()): void {
   const required = new Set(schema.required ?? []);
   for (const [key, child] of Object.entries(schema.properties ?? {})) {
     const name = `${prefix}${key}`;
+    // Two forms of a union may share a key (volumes[].containerPath): one row.
+    if (seen.has(name)) continue;
+    seen.add(name);
     const shownDefault =
       child.default === undefined ? '' : typeof child.default === 'object' && child.type === 'object' ? '' : `\`${JSON.stringify(child.default)}\``;
     out.push(`| \`${name}\` | ${cell(typeOf(child))} | ${required.has(key) ? 'yes' : ''} | ${cell(shownDefault)} | ${cell(child.description ?? '')} |`);
-    if (child.properties) rows(child, `${name}.`, out);
+    for (const form of objectForms(child)) rows(form.schema, `${name}${form.suffix}`, out, seen);
   }
 }
 

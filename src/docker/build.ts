@@ -18,18 +18,30 @@ export interface BuildFacts {
   title: string;
   /** Label values that let Shovel find its own images and containers. */
   service: string;
+  /** shovel.yml build.dockerfile, relative to the repository (default: Dockerfile of the context). */
+  dockerfile?: string;
+  /** shovel.yml build.context, relative to the repository (default "."). */
+  context?: string;
+  /** The stage to build. */
+  target?: string;
+  /** The user's build arguments (shovel.yml build.args, `${VAR}` already taken from the shell). */
+  args?: Record<string, string>;
 }
 
 export interface BuildOptions {
+  /** The repository: docker build runs there, so dockerfile and context are relative to it. */
   contextDir: string;
-  dockerfile?: string;
   signal?: AbortSignal;
   onLine?: (line: string) => void;
 }
 
-export function buildArgs(facts: BuildFacts, options: Pick<BuildOptions, 'dockerfile'> = {}): string[] {
+export function buildArgs(facts: BuildFacts): string[] {
   const args = ['build', '--network', 'host', '--progress', 'plain', '--tag', facts.ref];
-  if (options.dockerfile) args.push('--file', options.dockerfile);
+  const context = facts.context ?? '.';
+  const dockerfile = facts.dockerfile ?? 'Dockerfile';
+  // docker build reads <context>/Dockerfile unless told; shovel.yml names it from the repository root.
+  if (dockerfile !== 'Dockerfile' || context !== '.') args.push('--file', dockerfile);
+  if (facts.target) args.push('--target', facts.target);
   const buildArg = (name: string, value: string | undefined) => {
     if (value !== undefined && value !== '') args.push('--build-arg', `${name}=${value}`);
   };
@@ -38,6 +50,8 @@ export function buildArgs(facts: BuildFacts, options: Pick<BuildOptions, 'docker
   buildArg('REVISION', facts.revision);
   buildArg('CREATED', facts.created);
   buildArg('DESCRIPTION', facts.description);
+  // The user's arguments last: `docker build` takes the last value of a repeated name.
+  for (const [name, value] of Object.entries(facts.args ?? {})) args.push('--build-arg', `${name}=${value}`);
   const label = (name: string, value: string | undefined) => {
     if (value !== undefined && value !== '') args.push('--label', `${name}=${value}`);
   };
@@ -47,17 +61,17 @@ export function buildArgs(facts: BuildFacts, options: Pick<BuildOptions, 'docker
   label('org.opencontainers.image.created', facts.created);
   label('org.opencontainers.image.description', facts.description);
   label('shovel.service', facts.service);
-  args.push('.');
+  args.push(context);
   return args;
 }
 
 /** The build as it runs, for the dry run and the record: the same arguments `buildImage` passes. */
-export function buildCommand(facts: BuildFacts, options: Pick<BuildOptions, 'dockerfile'> = {}): string {
-  return formatCommand(dockerBinary(), buildArgs(facts, options));
+export function buildCommand(facts: BuildFacts): string {
+  return formatCommand(dockerBinary(), buildArgs(facts));
 }
 
 export async function buildImage(facts: BuildFacts, options: BuildOptions): Promise<void> {
-  await docker(buildArgs(facts, options), {
+  await docker(buildArgs(facts), {
     // The context is "." of the service repository, not of wherever shovel was started
     // (create-shovel --release and `shovel release --cwd DIR` run from elsewhere).
     cwd: options.contextDir,

@@ -40,3 +40,20 @@ export function registryHostOf(repository: string): string {
   const hasHost = repository.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
   return hasHost ? first : 'docker.io';
 }
+
+/** The repository of an image reference: `redis:7.0.15` -> `redis`, `a:5000/b@sha256:...` -> `a:5000/b`. */
+export function repositoryOfRef(ref: string): string {
+  const noDigest = ref.split('@')[0]!;
+  const slash = noDigest.lastIndexOf('/');
+  const colon = noDigest.lastIndexOf(':');
+  return colon > slash ? noDigest.slice(0, colon) : noDigest;
+}
+
+/** The version an image reference states: its tag, else the start of its digest (`sha256-0123456789ab`). */
+export function refVersion(ref: string): string {
+  const [name, digest] = ref.split('@') as [string, string | undefined];
+  const slash = name.lastIndexOf('/');
+  const colon = name.lastIndexOf(':');
+  if (colon > slash) return name.slice(colon + 1);
+  return digest ? digest.replace(':', '-').slice(0, 19) : 'upstream';
+}

@@ -7,7 +7,7 @@
  */
 import { gitState, tagRelease } from './git.js';
 import { loadConfig } from '../config/load.js';
-import { appIdOf } from '../config/schema.js';
+import { appIdOf, type ShovelConfig } from '../config/schema.js';
 import { buildCommand, buildImage, type BuildFacts } from '../docker/build.js';
 import { buildLine } from '../docker/build-progress.js';
 import { pushImage } from '../docker/push.js';
@@ -18,7 +18,9 @@ import {
   registryCredentialsFromEnv,
   type RegistrySession,
 } from '../docker/registry.js';
-import { imageTag, registryHostOf } from '../docker/tag.js';
+import { imageTag, registryHostOf, refVersion, repositoryOfRef } from '../docker/tag.js';
+import { imageExists } from '../docker/containers.js';
+import { pullImage } from '../docker/pull.js';
 import { Progress } from '../ui/progress.js';
 import { deployToDocker } from './docker-target.js';
 import { dryRunPlan } from './dry-run.js';
@@ -26,6 +28,8 @@ import { marathonAuthFromEnv, prepareMarathon, deployMarathon, releaseLabels, ty
 import { checkDockerEngine, chooseTarget, readVersionFacts, requireCleanTree, type TargetName } from './preflight.js';
 import { appendReleaseLog, failRecord, finishRecord, gitTagName, printRecord, startRecord, type ReleaseRecord } from './record.js';
 import { Redactor } from './redact.js';
+import { resolveShellValue, shellReferences } from './shell-env.js';
+import { UsageError } from '../errors.js';
 import type { MarathonDialect } from '../marathon/types.js';
 
 export type { ReleaseRecord } from './record.js';
@@ -96,12 +100,26 @@ async function run(ctx: Context, startedAt: Date): Promise<void> {
   // Preflight ------------------------------------------------------------------------------
   const pre = await progress.step('Preflight', async (update) => {
     update('shovel.yml');
-    const { config } = await loadConfig(options.cwd, options.configPath);
+    const loaded = await loadConfig(options.cwd, options.configPath);
+    // Build arguments may read the releasing shell (`${VAR}`): resolved now, so a missing one
+    // fails before anything is built, and redacted from every output as secrets are.
+    const shell = resolveBuildArgs(loaded.config.build.args, env);
+    const target0 = chooseTarget(loaded.config, options.target);
+    const missing = [...new Set([...shell.missing, ...unsetShellVariables(loaded.config, env, target0)])];
+    if (missing.length > 0) {
+      throw new UsageError('SHOVEL_ERR_SHELL_VARIABLE', `shovel.yml takes ${missing.join(', ')} from the releasing shell, which does not set ${missing.length === 1 ? 'it' : 'them'}.`, {
+        hint: `Export ${missing.join(', ')} before shovel release (the values are never printed or recorded).`,
+      });
+    }
+    ctx.redactor.add(shell.secrets);
+    const config = { ...loaded.config, build: { ...loaded.config.build, args: shell.args } };
     const target = chooseTarget(config, options.target);
     record.target = target;
     record.service = config.service.id;
     record.appId = appIdOf(config);
-    const pkg = await readVersionFacts(options.cwd, { override: options.version, configured: config.version });
+    // An upstream image (image.ref) is deployed as it is: its tag is its version unless one is set.
+    const upstream = config.image.ref;
+    const pkg = await readVersionFacts(options.cwd, { override: options.version, configured: config.version ?? (upstream ? refVersion(upstream) : undefined) });
     update('git');
     const git = await gitState(options.cwd);
     record.git = { sha: git.sha, dirty: git.dirty };
@@ -110,8 +128,8 @@ async function run(ctx: Context, startedAt: Date): Promise<void> {
       else requireCleanTree(git);
     }
     const tag = imageTag({ version: pkg.version, sha: git.sha, ...(git.dirty ? { dirtyAt: startedAt } : {}) });
-    const repository = config.image.repository;
-    record.image = { repository, tag, ref: `${repository}:${tag}` };
+    const repository = upstream ? repositoryOfRef(upstream) : config.image.repository;
+    record.image = { repository, tag, ref: upstream ?? `${repository}:${tag}` };
     const registry = registryHostOf(repository);
     const deadlineMs = (options.deadlineSeconds ?? config.release.deadlineSeconds) * 1000;
 
@@ -129,6 +147,8 @@ async function run(ctx: Context, startedAt: Date): Promise<void> {
 
     update('docker engine');
     await checkDockerEngine(signal);
+    // Nothing is pushed for an upstream image: the registry is the agents' (or docker pull's) business.
+    if (upstream) return { config, pkg, git, tag, registry, deadlineMs, marathon, session: undefined };
     update(`registry ${registry}`);
     const reach = await checkRegistryReachable(registry, signal ? { signal } : {});
     const credentials = registryCredentialsFromEnv(env);
@@ -158,6 +178,10 @@ async function run(ctx: Context, startedAt: Date): Promise<void> {
     ...(description ? { description } : {}),
     title: config.service.id,
     service: config.service.id,
+    dockerfile: config.build.dockerfile,
+    context: config.build.context,
+    ...(config.build.target ? { target: config.build.target } : {}),
+    args: config.build.args,
   };
 
   if (options.dryRun) {
@@ -172,7 +196,16 @@ async function run(ctx: Context, startedAt: Date): Promise<void> {
     return;
   }
 
-  try {
+  if (config.image.ref) {
+    progress.skip('Build', `image.ref ${ref} is deployed as it is`);
+    if (record.target === 'docker') {
+      await progress.step('Pull', async (update) => {
+        update(ref);
+        if (await imageExists(ref)) update(`${ref} is already in the engine`);
+        else await pullImage(ref, signal);
+      });
+    } else progress.skip('Push', `the agents pull ${ref}`);
+  } else try {
     // Build + Push ---------------------------------------------------------------------------
     await progress.step('Build', async (update) => {
       record.commands = [buildCommand(build)];
@@ -236,6 +269,28 @@ async function run(ctx: Context, startedAt: Date): Promise<void> {
     .catch((error: unknown) => progress.warn(`Could not record the release: ${ctx.redactor.text(String((error as Error).message))}`));
 
   progress.info(`Released ${ref} (${record.target})${record.url ? `: ${record.url}` : ''}`);
+}
+
+/** The shell variables env values read (and, on the docker target, the secrets) that `env` lacks. */
+export function unsetShellVariables(config: ShovelConfig, env: NodeJS.ProcessEnv, target: TargetName): string[] {
+  const wanted = Object.values(config.env).flatMap((value) => shellReferences(value));
+  // The docker target has no secret store: a secret's value comes from the shell, by its name.
+  if (target === 'docker') wanted.push(...Object.keys(config.secrets));
+  return [...new Set(wanted)].filter((name) => env[name] === undefined);
+}
+
+/** build.args with every `${VAR}` taken from `env`; the values that came from it are secrets. */
+export function resolveBuildArgs(args: Record<string, string>, env: NodeJS.ProcessEnv): { args: Record<string, string>; secrets: string[]; missing: string[] } {
+  const out: Record<string, string> = {};
+  const secrets: string[] = [];
+  const missing: string[] = [];
+  for (const [name, raw] of Object.entries(args)) {
+    const resolved = resolveShellValue(raw, env);
+    out[name] = resolved.value;
+    missing.push(...resolved.missing);
+    if (resolved.value !== raw) secrets.push(resolved.value);
+  }
+  return { args: out, secrets, missing: [...new Set(missing)] };
 }
 
 export { rollback, status, type RollbackOptions } from './operations.js';

@@ -36,7 +36,7 @@ export function secretForms(secret: string): string[] {
 
 export class Redactor {
   /** Every form of every secret, longest first. */
-  private readonly secrets: string[];
+  private secrets: string[];
   /** Every FRAGMENT_LENGTH-long piece of every form that is at least that long. */
   private readonly fragments = new Set<string>();
 
@@ -61,6 +61,13 @@ export class Redactor {
     for (const form of this.secrets) {
       for (let i = 0; i + FRAGMENT_LENGTH <= form.length; i++) this.fragments.add(form.slice(i, i + FRAGMENT_LENGTH));
     }
+  }
+
+  /** Redacts these too from now on: values shovel.yml takes from the releasing shell (`${VAR}`). */
+  add(secrets: Iterable<string | undefined>): void {
+    const more = new Redactor(secrets);
+    this.secrets = [...new Set([...this.secrets, ...more.secrets])].sort((a, b) => b.length - a.length);
+    for (const piece of more.fragments) this.fragments.add(piece);
   }
 
   static fromEnv(env: NodeJS.ProcessEnv = process.env): Redactor {

@@ -53,3 +53,16 @@ describe('digests', () => {
     expect(digestFromRepoDigests([], '127.0.0.1:5000/x')).toBeUndefined();
   });
 });
+
+describe('upstream image references (image.ref)', async () => {
+  const { refVersion, repositoryOfRef } = await import('../../src/docker/tag.js');
+  it.each([
+    ['redis:7.0.15', 'redis', '7.0.15'],
+    ['127.0.0.1:5000/team/nginx:1.27-bookworm', '127.0.0.1:5000/team/nginx', '1.27-bookworm'],
+    [`127.0.0.1:5000/pg@sha256:${'ab'.repeat(32)}`, '127.0.0.1:5000/pg', `sha256-${'ab'.repeat(6)}`],
+    [`redis:7@sha256:${'cd'.repeat(32)}`, 'redis', '7'],
+  ])('%s: repository %s, version %s', (ref, repository, version) => {
+    expect(repositoryOfRef(ref)).toBe(repository);
+    expect(refVersion(ref)).toBe(version);
+  });
+});
