@@ -35,11 +35,18 @@ export interface DryRunOutput {
 /** Fills in record.plan (and the Marathon definition), marks the record a dry run, prints the plan. */
 export function dryRunPlan(record: ReleaseRecord, config: ShovelConfig, facts: DryRunFacts, out: DryRunOutput): void {
   const deadline = `${facts.deadlineMs / 1000}s`;
-  const plan = [
-    `Preflight: docker engine, registry ${registryHostOf(config.image.repository)} reachable${registryCredentialsFromEnv(out.env) ? ' and login as $SHOVEL_REGISTRY_USER' : ''}`,
-    `Build: ${buildCommand(facts.build)}`,
-    `Push: ${facts.ref}`,
-  ];
+  // The same branches as the release: an upstream image (image.ref) is neither built nor pushed.
+  const plan = config.image.ref
+    ? [
+        record.target === 'docker' ? 'Preflight: docker engine' : 'Preflight: nothing local (no build)',
+        `Build: skipped, image.ref ${facts.ref} is deployed as it is`,
+        record.target === 'docker' ? `Pull: docker pull ${facts.ref}, unless the engine has it` : `Push: skipped, the agents pull ${facts.ref}`,
+      ]
+    : [
+        `Preflight: docker engine, registry ${registryHostOf(config.image.repository)} reachable${registryCredentialsFromEnv(out.env) ? ' and login as $SHOVEL_REGISTRY_USER' : ''}`,
+        `Build: ${buildCommand(facts.build)}`,
+        `Push: ${facts.ref}`,
+      ];
   if (record.target === 'docker') plan.push(...dockerPlanLines(config, facts, out));
   else if (facts.marathon) {
     const definition = facts.marathon.render(facts.ref, releaseLabels(facts.tag, record.git?.sha ?? ''));

@@ -145,6 +145,8 @@ async function run(ctx: Context, startedAt: Date): Promise<void> {
     }
     if (options.dryRun) return { config, pkg, git, tag, registry, deadlineMs, marathon, session: undefined };
 
+    // An upstream image on Marathon needs no local engine at all: the agents pull it.
+    if (upstream && target === 'marathon') return { config, pkg, git, tag, registry, deadlineMs, marathon, session: undefined };
     update('docker engine');
     await checkDockerEngine(signal);
     // Nothing is pushed for an upstream image: the registry is the agents' (or docker pull's) business.
