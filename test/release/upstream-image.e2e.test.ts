@@ -1,7 +1,7 @@
 /**
  * An upstream image deployed as it is (shovel.yml image.ref): no build, no push, the image's
  * own program started with `command`, a port read from $PORT, an HTTP health check, and a
- * secret build-free `${VAR}` env value from the releasing shell that no output shows.
+ * secret `${VAR}` env value from the releasing shell that no output shows.
  * Real docker engine; the image is the local base image (nothing is pulled).
  */
 import { randomBytes } from 'node:crypto';
