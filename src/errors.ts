@@ -45,6 +45,7 @@ export const ERROR_CODES = {
   SHOVEL_ERR_DOCKER_PULL: 'docker pull of an upstream image (image.ref) failed',
   SHOVEL_ERR_SHELL_VARIABLE: 'shovel.yml reads a ${VAR} the releasing shell does not set',
   SHOVEL_ERR_BUILD: 'docker build failed',
+  SHOVEL_ERR_BUILDKIT: 'the docker client cannot build with BuildKit',
   SHOVEL_ERR_PUSH: 'docker push failed',
   SHOVEL_ERR_PUSH_DIGEST: 'the pushed image has no digest',
   SHOVEL_ERR_IMAGE_GONE: 'the image to roll back to is no longer there',

@@ -8,7 +8,7 @@
 import { gitState, tagRelease } from './git.js';
 import { loadConfig } from '../config/load.js';
 import { appIdOf, type ShovelConfig } from '../config/schema.js';
-import { buildCommand, buildImage, type BuildFacts } from '../docker/build.js';
+import { buildCommand, buildImage, checkBuildKit, type BuildFacts } from '../docker/build.js';
 import { buildLine } from '../docker/build-progress.js';
 import { pushImage } from '../docker/push.js';
 import { requireDockerLogin } from '../docker/credentials.js';
@@ -103,7 +103,7 @@ async function run(ctx: Context, startedAt: Date): Promise<void> {
     const loaded = await loadConfig(options.cwd, options.configPath);
     // Build arguments may read the releasing shell (`${VAR}`): resolved now, so a missing one
     // fails before anything is built, and redacted from every output as secrets are.
-    const shell = resolveBuildArgs(loaded.config.build.args, env);
+    const shell = resolveShellValues(loaded.config.build.args, env);
     const target0 = chooseTarget(loaded.config, options.target);
     const missing = [...new Set([...shell.missing, ...unsetShellVariables(loaded.config, env, target0)])];
     if (missing.length > 0) {
@@ -112,8 +112,12 @@ async function run(ctx: Context, startedAt: Date): Promise<void> {
       });
     }
     ctx.redactor.add(shell.secrets);
-    const config = { ...loaded.config, build: { ...loaded.config.build, args: shell.args } };
-    const target = chooseTarget(config, options.target);
+    // Marathon gets env values in the app definition; the docker target passes them to the
+    // container through the docker client's environment (docker-plan.ts) and resolves them there.
+    const envValues = target0 === 'marathon' ? resolveShellValues(loaded.config.env, env) : undefined;
+    if (envValues) ctx.redactor.add(envValues.secrets);
+    const config = { ...loaded.config, build: { ...loaded.config.build, args: shell.args }, ...(envValues ? { env: envValues.args } : {}) };
+    const target = target0;
     record.target = target;
     record.service = config.service.id;
     record.appId = appIdOf(config);
@@ -142,6 +146,10 @@ async function run(ctx: Context, startedAt: Date): Promise<void> {
         ...(signal ? { signal } : {}),
       });
       record.marathon = { url: config.marathon.url, version: marathon.version, dialect: marathon.dialect };
+      // The definition the deploy sends, rendered and validated now: a refused one fails
+      // before anything is built.
+      update('app definition');
+      marathon.render(record.image.ref, releaseLabels(tag, git.sha));
     }
     if (options.dryRun) return { config, pkg, git, tag, registry, deadlineMs, marathon, session: undefined };
 
@@ -151,6 +159,8 @@ async function run(ctx: Context, startedAt: Date): Promise<void> {
     await checkDockerEngine(signal);
     // Nothing is pushed for an upstream image: the registry is the agents' (or docker pull's) business.
     if (upstream) return { config, pkg, git, tag, registry, deadlineMs, marathon, session: undefined };
+    update('BuildKit');
+    await checkBuildKit(signal);
     update(`registry ${registry}`);
     const reach = await checkRegistryReachable(registry, signal ? { signal } : {});
     const credentials = registryCredentialsFromEnv(env);
@@ -281,8 +291,8 @@ export function unsetShellVariables(config: ShovelConfig, env: NodeJS.ProcessEnv
   return [...new Set(wanted)].filter((name) => env[name] === undefined);
 }
 
-/** build.args with every `${VAR}` taken from `env`; the values that came from it are secrets. */
-export function resolveBuildArgs(args: Record<string, string>, env: NodeJS.ProcessEnv): { args: Record<string, string>; secrets: string[]; missing: string[] } {
+/** Values (build.args, env) with every `${VAR}` taken from `env`; the values that came from it are secrets. */
+export function resolveShellValues(args: Record<string, string>, env: NodeJS.ProcessEnv): { args: Record<string, string>; secrets: string[]; missing: string[] } {
   const out: Record<string, string> = {};
   const secrets: string[] = [];
   const missing: string[] = [];

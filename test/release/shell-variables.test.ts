@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { shovelConfigSchema } from '../../src/config/schema.js';
-import { resolveBuildArgs, unsetShellVariables } from '../../src/release/index.js';
+import { resolveShellValues, unsetShellVariables } from '../../src/release/index.js';
 import { Redactor } from '../../src/release/redact.js';
 
 const config = (extra: Record<string, unknown>) =>
@@ -8,7 +8,7 @@ const config = (extra: Record<string, unknown>) =>
 
 describe('values shovel.yml takes from the releasing shell', () => {
   it('build.args: ${VAR} resolved, $${ kept literal, the resolved values are the secrets, unset ones named', () => {
-    const out = resolveBuildArgs({ TOKEN: '${NPM_TOKEN}', PLAIN: 'x', LITERAL: '$${HOME}', GONE: '${NOT_SET}-${ALSO_NOT}' }, { NPM_TOKEN: 's3cr3t-token-value' });
+    const out = resolveShellValues({ TOKEN: '${NPM_TOKEN}', PLAIN: 'x', LITERAL: '$${HOME}', GONE: '${NOT_SET}-${ALSO_NOT}' }, { NPM_TOKEN: 's3cr3t-token-value' });
     expect(out.args).toEqual({ TOKEN: 's3cr3t-token-value', PLAIN: 'x', LITERAL: '${HOME}', GONE: '-' });
     expect(out.secrets).toContain('s3cr3t-token-value');
     expect(out.secrets).not.toContain('x');
