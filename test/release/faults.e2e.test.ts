@@ -1,5 +1,5 @@
 /**
- * Issue 5, "Release faults": what `shovel release` does when the registry or Marathon
+ * Release faults: what `shovel release` does when the registry or Marathon
  * misbehaves. Real components: docker engine, the registry with auth, the Marathon stand-in
  * (basic auth, tasks as real containers) with its fault knobs, the small fixture service of
  * test/release/fixtures, the built bin as a subprocess.
@@ -24,7 +24,7 @@ import { startMarathonStandin, type MarathonStandin } from '../support/marathon-
 import { freePort } from '../support/service-fixture.js';
 import { commitAll, getJson, makeServiceRepo, runShovel, setBehaviour, type ShovelRun } from './helpers.js';
 
-dockerSuite('shovel release faults: registry and Marathon (issue 5)', (env) => {
+dockerSuite('shovel release faults: registry and Marathon', (env) => {
   const serviceId = `faults-${randomBytes(3).toString('hex')}`;
   const appId = `/faults/${serviceId}`;
   const marathonUser = 'deployer';

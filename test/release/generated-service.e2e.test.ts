@@ -1,5 +1,5 @@
 /**
- * Issue 4 end to end, literally: a GENERATED service (templates/service, rendered and
+ * End to end, literally: a GENERATED service (templates/service, rendered and
  * installed by test/support/service-fixture.ts, the same code create-shovel runs) committed in
  * a real git repository and released with the built `shovel` bin, first to the local Docker
  * engine, then to the Marathon stand-in running its tasks as real containers. Exit 0 must mean
@@ -26,7 +26,7 @@ import { loadMarathonSchemas } from '../support/marathon-standin/schemas.js';
 import { installedService, workingCopy } from '../support/service-fixture.js';
 import { commitAll, getJson, git, runShovel, type ShovelRun } from './helpers.js';
 
-dockerSuite('generated service: shovel release to docker and to Marathon (issue 4)', (env) => {
+dockerSuite('generated service: shovel release to docker and to Marathon', (env) => {
   const serviceId = `gen-e2e-${randomBytes(3).toString('hex')}`;
   const group = '/payments';
   const appId = `${group}/${serviceId}`;
