@@ -19,7 +19,7 @@ import { backoffMs, sleep, type MarathonClient } from './client.js';
 import { MarathonError, MarathonLockedError } from './errors.js';
 import { dialectFor } from './render.js';
 import type { DeploymentRef, MarathonApp, MarathonDialect, TaskFailure } from './types.js';
-import { validateAppDefinition } from './validate.js';
+import { assertResidentUpdate, validateAppDefinition } from './validate.js';
 import { canonical, FOREIGN_OUTCOMES, waitForDeployment, type WaitResult } from './wait.js';
 
 type ForeignKind = 'superseded' | 'scaled' | 'reverted' | 'deleted';
@@ -268,6 +268,8 @@ async function putOurs(run: Run, lockUntil: number): Promise<{ previous: Maratho
   const poll = options.pollIntervalMs ?? 2000;
   const lockStarted = Date.now();
   let previous = await ridingOut(() => client.getApp(appId, signal), lockUntil, options);
+  // Before anything is sent: Marathon would refuse this update of a resident app (422).
+  assertResidentUpdate(appId, previous, options.definition);
   // --force cancels whatever holds the app: say whose work that was.
   const holding = options.force ? (previous?.deployments ?? []).map((d) => d.id) : [];
   const cancelled = holding.length

@@ -141,3 +141,44 @@ export function validateAppDefinition(definition: Record<string, unknown>, diale
     });
   }
 }
+
+/** A definition's persistent volumes as Marathon compares them (mount path and size). */
+function persistentVolumes(definition: Record<string, unknown>): string[] {
+  const container = isRecord(definition.container) ? definition.container : {};
+  return (Array.isArray(container.volumes) ? container.volumes : [])
+    .filter(isRecord)
+    .filter((v) => isRecord(v.persistent))
+    .map((v) => `${String(v.containerPath)} (${String((v.persistent as Record<string, unknown>).size)} MiB)`)
+    .sort();
+}
+
+/**
+ * What Marathon refuses when an app that is, or becomes, resident is updated
+ * (mesosphere/marathon state/AppDefinition.scala at v1.7.236, residentUpdateIsValid): its
+ * persistent volumes cannot change (adding the first one to a running app included), nor its
+ * cpus, mem or disk. `current` is the app as Marathon returns it. Empty when the update is fine.
+ */
+export function residentUpdateProblems(current: Record<string, unknown> | undefined, next: Record<string, unknown>): string[] {
+  if (!current) return [];
+  const before = persistentVolumes(current);
+  const after = persistentVolumes(next);
+  if (before.length === 0 && after.length === 0) return [];
+  const problems: string[] = [];
+  if (before.join() !== after.join()) problems.push(`persistent volumes: ${before.join(', ') || 'none'} -> ${after.join(', ') || 'none'} (they can never change)`);
+  for (const [key, fallback] of [['cpus', 1], ['mem', 128], ['disk', 0]] as const) {
+    const was = typeof current[key] === 'number' ? current[key] : fallback;
+    const will = typeof next[key] === 'number' ? next[key] : fallback;
+    if (was !== will) problems.push(`${key}: ${String(was)} -> ${String(will)} (resources of an app with persistent volumes cannot change)`);
+  }
+  return problems;
+}
+
+/** Throws before anything is sent when Marathon would refuse the update of a resident app. */
+export function assertResidentUpdate(appId: string, current: Record<string, unknown> | undefined, next: Record<string, unknown>): void {
+  const problems = residentUpdateProblems(current, next);
+  if (problems.length === 0) return;
+  throw new UsageError('SHOVEL_ERR_MARATHON_STATEFUL', `${appId} keeps data on local persistent volumes, and Marathon refuses to change its volumes or resources.`, {
+    details: problems,
+    hint: 'Keep resources and volumes as they are deployed, or release it as a new service (another service.id) and move the data.',
+  });
+}

@@ -4,14 +4,14 @@
  * rollback to the marathon module (src/marathon/deploy.ts), which owns those rules.
  */
 import type { ShovelConfig } from '../config/schema.js';
-import { appIdOf } from '../config/schema.js';
+import { appIdOf, isStateful } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import { MarathonClient } from '../marathon/client.js';
 import { deployToMarathon } from '../marathon/deploy.js';
 import { dialectFor, renderAppDefinition } from '../marathon/render.js';
 import { renderNotes } from '../marathon/render-notes.js';
 import type { MarathonAuth, MarathonDialect } from '../marathon/types.js';
-import { validateAppDefinition } from '../marathon/validate.js';
+import { assertResidentUpdate, validateAppDefinition } from '../marathon/validate.js';
 import type { Progress } from '../ui/progress.js';
 
 /** MARATHON_TOKEN (DC/OS) or MARATHON_USER + MARATHON_PASSWORD (HTTP Basic); none is allowed. */
@@ -52,6 +52,10 @@ export async function prepareMarathon(
     dialect = dialectFor(version);
   }
   const chosen = dialect;
+  // A service with persistent volumes: Marathon refuses to change its volumes or resources once
+  // deployed, so the deployed app is read now and the rendered definition checked against it
+  // before anything is built (deploy checks again against the app it replaces).
+  const current = isStateful(config) ? await client.getApp(appIdOf(config), options.signal) : undefined;
   return {
     client,
     version,
@@ -60,6 +64,7 @@ export async function prepareMarathon(
     render(image, labels) {
       const definition = renderAppDefinition(config, { image, dialect: chosen, labels });
       validateAppDefinition(definition, chosen);
+      assertResidentUpdate(appIdOf(config), current, definition);
       return definition;
     },
   };

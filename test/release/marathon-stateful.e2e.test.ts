@@ -3,7 +3,8 @@
  * Marathon stand-in running tasks as real containers with local persistent volumes that follow
  * their tasks (test/support/marathon-standin/volumes.ts), the built `shovel` bin. Data written to
  * the volume before a release that changes only configuration is still there after it, and
- * after a rollback; the old task is gone before the new one starts on the volume.
+ * after a rollback; the old task is gone before the new one starts on the volume; a change
+ * Marathon refuses for such an app fails before anything is built.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -108,5 +109,20 @@ dockerSuite('shovel release --target marathon, a service with a persistent volum
     const [task] = runningTasks();
     expect(await inContainer(task!.id, 'kept')).toBe('written before the release');
     expect(standin.app(appId)!.reservations).toHaveLength(1);
+  });
+
+  it('a change Marathon refuses for a resident app (memory) fails in Preflight, before any build: exit 2, the app untouched', async () => {
+    const version = standin.app(appId)!.version;
+    const file = `${dir}/shovel.yml`;
+    await writeFile(file, (await readFile(file, 'utf8')).replace(/^ {2}memory: 64$/m, '  memory: 128'));
+    await commitAll(dir, 'more memory');
+    const puts = standin.faults.putBodies.length;
+    const { run, record } = await release();
+    expect(run.exitCode, run.stderr).toBe(2);
+    expect(record.error?.code).toBe('SHOVEL_ERR_MARATHON_STATEFUL');
+    expect(record.steps.map((s) => `${s.name}:${s.status}`)).toEqual(['Preflight:failed']);
+    expect(run.stderr).toContain('mem: 64 -> 128');
+    expect(standin.faults.putBodies.length).toBe(puts);
+    expect(standin.app(appId)!.version).toBe(version);
   });
 });
