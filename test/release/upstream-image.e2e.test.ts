@@ -6,25 +6,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, expect, it } from 'vitest';
 import { dockerSuite } from '../support/environment.js';
+import { freePort } from '../support/service-fixture.js';
 import { commitAll, git, runShovel } from './helpers.js';
-
-/** A port nothing listens on now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 dockerSuite('shovel release of image.ref (no build, no push)', (env) => {
   const service = `shovel-ref-${randomBytes(3).toString('hex')}`;
