@@ -6,7 +6,7 @@ import { INIT_INPUTS, initDefaultText } from '../init/inputs.js';
 
 import { helpRows, wrap } from '../ui/suggest.js';
 
-export type Command = 'release' | 'render' | 'status' | 'rollback' | 'upgrade' | 'check' | 'fleet' | 'init';
+export type Command = 'release' | 'render' | 'status' | 'rollback' | 'logs' | 'history' | 'stop' | 'upgrade' | 'check' | 'fleet' | 'init';
 
 export interface FlagSpec {
   name: string;
@@ -21,8 +21,8 @@ export interface FlagSpec {
   choices?: readonly string[];
 }
 
-const ALL: readonly Command[] = ['release', 'render', 'status', 'rollback', 'upgrade', 'check', 'fleet', 'init'];
-const RELEASING: readonly Command[] = ['release', 'render', 'status', 'rollback'];
+const ALL: readonly Command[] = ['release', 'render', 'status', 'rollback', 'logs', 'history', 'stop', 'upgrade', 'check', 'fleet', 'init'];
+const RELEASING: readonly Command[] = ['release', 'render', 'status', 'rollback', 'logs', 'history', 'stop'];
 
 export const FLAGS: readonly FlagSpec[] = [
   { name: 'config', type: 'string', value: 'PATH', help: 'Release config file', defaultText: 'shovel.yml', commands: [...RELEASING, 'init'] },
@@ -33,7 +33,7 @@ export const FLAGS: readonly FlagSpec[] = [
     value: 'marathon|docker',
     help: 'Where to release',
     defaultText: 'marathon when marathon.url is set, else docker (the local engine)',
-    commands: ['release', 'status', 'rollback'],
+    commands: ['release', 'status', 'rollback', 'logs', 'history', 'stop'],
     choices: ['marathon', 'docker'],
   },
   {
@@ -48,7 +48,7 @@ export const FLAGS: readonly FlagSpec[] = [
     type: 'boolean',
     help: 'Print one JSON record on stdout (human output stays on stderr)',
     defaultText: 'off',
-    commands: ['release', 'status', 'rollback', 'upgrade', 'check', 'fleet'],
+    commands: ['release', 'status', 'rollback', 'history', 'stop', 'upgrade', 'check', 'fleet'],
   },
   { name: 'allow-dirty', type: 'boolean', help: 'Release uncommitted changes (the tag ends in -dirty.<timestamp>)', defaultText: 'off', commands: ['release'] },
   {
@@ -62,9 +62,9 @@ export const FLAGS: readonly FlagSpec[] = [
     name: 'deadline',
     type: 'string',
     value: 'SECONDS',
-    help: 'Deadline of the whole deployment, rollback included: the new version gets two thirds of it to become healthy',
+    help: 'Deadline of the whole deployment, rollback included: the new version gets two thirds of it to become healthy; stop: until the last task is gone',
     defaultText: 'release.deadlineSeconds of shovel.yml (600)',
-    commands: ['release', 'rollback'],
+    commands: ['release', 'rollback', 'stop'],
   },
   {
     name: 'dialect',
@@ -94,6 +94,8 @@ export const FLAGS: readonly FlagSpec[] = [
     commands: ['init'],
   })),
   { name: 'yes', type: 'boolean', short: 'y', help: 'init: take the proposed value of every input not given; never ask', defaultText: 'off', commands: ['init'] },
+  { name: 'follow', type: 'boolean', short: 'f', help: 'logs: keep printing new output until Ctrl-C', defaultText: 'off', commands: ['logs'] },
+  { name: 'tail', type: 'string', value: 'N', help: 'logs: only the last N lines of each container', defaultText: 'all', commands: ['logs'] },
   { name: 'help', type: 'boolean', short: 'h', help: 'Show this help', commands: ALL },
   {
     name: 'version',
@@ -109,6 +111,9 @@ export const COMMANDS: ReadonlyArray<{ name: Command; args?: string; summary: st
   { name: 'render', summary: 'Print the Marathon app definition (JSON) for the configured Marathon version or --dialect.' },
   { name: 'status', summary: 'Show the serving version, its tasks and their health.' },
   { name: 'rollback', args: '[version]', summary: 'Put the previous (or the given) version back, through the same health gate.' },
+  { name: 'logs', summary: 'Print the output of the service\'s containers (docker target only; --follow, --tail N).' },
+  { name: 'history', summary: 'List the releases and rollbacks recorded in .shovel/releases.log, newest first.' },
+  { name: 'stop', summary: 'Stop every instance gracefully (kill grace period). Docker: containers kept, stopped; Marathon: scaled to 0.' },
   {
     name: 'upgrade',
     args: '[-- flags]',

@@ -19,6 +19,7 @@ import { marathonAuthFromEnv } from '../release/marathon-target.js';
 import { readVersionFacts, type TargetName } from '../release/preflight.js';
 import { Redactor } from '../release/redact.js';
 import { formatStatus } from '../release/status.js';
+import { formatHistory, history, logs, stop } from '../release/service-ops.js';
 import { selfPackage } from '../util/self.js';
 import { canPrompt } from '../ui/terminal.js';
 import { runCli } from './run-cli.js';
@@ -82,6 +83,14 @@ function deadlineOf(values: Values): number | undefined {
 
 const str = (v: string | boolean | undefined) => (typeof v === 'string' ? v : undefined);
 
+/** --tail N: a whole number of lines. */
+function tailOf(values: Values): { tail?: number } {
+  const raw = values.tail;
+  if (typeof raw !== 'string') return {};
+  if (!/^\d+$/.test(raw) || Number(raw) > 1_000_000) throw new UsageError('SHOVEL_ERR_USAGE', `--tail must be a whole number of lines (got "${raw}").`);
+  return { tail: Number(raw) };
+}
+
 /** --version VERSION, checked with the rule of shovel.yml's `version`. */
 function releaseVersionOf(values: Values): string | undefined {
   const raw = str(values['release-version']);
@@ -136,6 +145,19 @@ export async function main(argv: readonly string[], signal: AbortSignal): Promis
     case 'status': {
       const result = await status(common);
       process.stdout.write(json ? `${JSON.stringify(result)}\n` : `${formatStatus(result)}\n`);
+      return EXIT.ok;
+    }
+    case 'logs':
+      await logs({ ...common, follow: Boolean(values.follow), ...tailOf(values), onLine: (line) => process.stdout.write(`${line}\n`) });
+      return EXIT.ok;
+    case 'history': {
+      const result = await history(common);
+      process.stdout.write(json ? `${JSON.stringify(result)}\n` : formatHistory(result));
+      return EXIT.ok;
+    }
+    case 'stop': {
+      const result = await stop({ ...common, ...(deadlineSeconds ? { deadlineSeconds } : {}) });
+      process.stdout.write(json ? `${JSON.stringify(result)}\n` : `Stopped ${result.appId} (${result.target}): ${result.stopped.length ? result.stopped.join(', ') : 'nothing was running'}\n`);
       return EXIT.ok;
     }
     case 'rollback':

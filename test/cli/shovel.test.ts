@@ -2,7 +2,7 @@
  * The built `shovel` bin as a user runs it (run `npm run build` first; `npm test` does).
  * Exit codes: 0 ok, 1 a step failed, 2 bad flags or config.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -15,7 +15,7 @@ describe('shovel (built bin)', () => {
   it('--help lists every command and every flag with its default, and exits 0', async () => {
     const run = await runShovel(['--help'], { cwd: await tmp() });
     expect(run.exitCode).toBe(0);
-    for (const command of ['release', 'render', 'status', 'rollback [version]']) expect(run.stdout).toContain(`  ${command}`);
+    for (const command of ['release', 'render', 'status', 'rollback [version]', 'logs', 'history', 'stop']) expect(run.stdout).toContain(`  ${command}`);
     for (const flag of FLAGS) {
       expect(run.stdout).toContain(`--${flag.name}`);
       // Wrapped to the terminal: compare with the line breaks folded.
@@ -45,6 +45,8 @@ describe('shovel (built bin)', () => {
     [['release', '--deadline', 'soon'], '--deadline must be a whole number of seconds'],
     [['status', '--dry-run'], '--dry-run does not apply to "shovel status"'],
     [['release', 'extra'], 'Unexpected argument "extra"'],
+    [['logs', '--tail', 'ten'], '--tail must be a whole number of lines (got "ten")'],
+    [['release', '--follow'], '--follow does not apply to "shovel release"'],
   ])('%j exits 2 naming the problem', async (args, message) => {
     const run = await runShovel(args, { cwd: await tmp() });
     expect(run.exitCode).toBe(2);
@@ -95,5 +97,40 @@ describe('shovel (built bin)', () => {
     const ok = await runShovel(['render', '--dialect', '1.x'], { cwd: dir });
     expect(ok.exitCode, ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ id: '/shovel-fixture' });
+  });
+
+  it('history lists the recorded releases of this service, newest first; --json gives them as data', async () => {
+    const dir = await makeServiceRepo();
+    const empty = await runShovel(['history'], { cwd: dir });
+    expect(empty).toMatchObject({ exitCode: 0, stdout: 'No release of shovel-fixture is recorded in .shovel/releases.log.' });
+    const record = (at: string, tag: string, outcome: string, extra: Record<string, unknown> = {}) =>
+      JSON.stringify({ schemaVersion: 1, kind: 'release', outcome, service: 'shovel-fixture', appId: '/shovel-fixture', target: 'docker', image: { repository: 'r', tag, ref: `r:${tag}` }, startedAt: at, durationMs: 2500, steps: [], ...extra });
+    await mkdir(path.join(dir, '.shovel'));
+    await writeFile(
+      path.join(dir, '.shovel', 'releases.log'),
+      [
+        record('2026-12-01T10:00:00.000Z', '1.0.0-aaaaaaa', 'healthy', { url: 'http://127.0.0.1:8080' }),
+        record('2026-12-01T11:00:00.000Z', '1.1.0-bbbbbbb', 'failed', { error: { code: 'SHOVEL_ERR_NOT_HEALTHY', step: 'Wait for health', message: 'x' } }),
+        record('2026-12-01T11:30:00.000Z', '1.1.0-bbbbbbb', 'dry-run'),
+        JSON.stringify({ schemaVersion: 1, kind: 'release', outcome: 'healthy', service: 'other', target: 'docker', image: { tag: '9' }, startedAt: '2026-12-01T12:00:00.000Z', steps: [] }),
+        '{"cut short',
+      ].join('\n') + '\n',
+    );
+    const run = await runShovel(['history'], { cwd: dir });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout.split('\n').filter(Boolean)).toEqual([
+      '2026-12-01T11:00:00Z  release  failed   docker  1.1.0-bbbbbbb  2.5s  SHOVEL_ERR_NOT_HEALTHY in Wait for health',
+      '2026-12-01T10:00:00Z  release  healthy  docker  1.0.0-aaaaaaa  2.5s  http://127.0.0.1:8080',
+    ]);
+    const json = JSON.parse((await runShovel(['history', '--json'], { cwd: dir })).stdout) as { entries: Array<{ version: string }> };
+    expect(json.entries.map((e) => e.version)).toEqual(['1.1.0-bbbbbbb', '1.0.0-aaaaaaa']);
+    expect((await runShovel(['history', '--target', 'marathon'], { cwd: dir })).stdout).toContain('No release of shovel-fixture');
+  });
+
+  it('logs on the Marathon target says where task output is, exit 2', async () => {
+    const dir = await makeServiceRepo({ extraYaml: 'marathon:\n  url: http://127.0.0.1:9/\n' });
+    const run = await runShovel(['logs'], { cwd: dir });
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain('shovel logs reads the docker target only');
   });
 });

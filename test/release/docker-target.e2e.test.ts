@@ -82,6 +82,9 @@ dockerSuite('shovel release --target docker (real engine and registry)', (env) =
     httpPort = await free();
     do metricsPort = await free();
     while (Math.abs(metricsPort - httpPort) < 2);
+    // A line of output at start, for shovel logs.
+    const server = path.join(dir, 'server.js');
+    await writeFile(server, `${await readFile(server, 'utf8')}\nconsole.log('listening on', port, metricsPort);\n`);
     await shovelYml(1);
   });
 
@@ -283,5 +286,43 @@ dockerSuite('shovel release --target docker (real engine and registry)', (env) =
     } finally {
       blocker.close();
     }
+  });
+
+  it('logs, history and stop: output of every instance, the recorded releases, a graceful stop that keeps the containers', async () => {
+    const names = (await running()).sort();
+    expect(names).toHaveLength(2);
+    // The last line of each (the rollback before started them a second time).
+    const logs = await runShovel(['logs', '--tail', '1'], { cwd: dir, env: shovelEnv });
+    expect(logs.exitCode, logs.stderr).toBe(0);
+    expect(logs.stdout.split('\n').sort()).toEqual([`${names[0]} | listening on ${httpPort} ${metricsPort}`, `${names[1]} | listening on ${httpPort + 1} ${metricsPort + 1}`]);
+
+    const history = await runShovel(['history', '--json'], { cwd: dir, env: shovelEnv });
+    expect(history.exitCode, history.stderr).toBe(0);
+    const entries = (JSON.parse(history.stdout) as { entries: Array<{ kind: string; outcome: string; version: string }> }).entries;
+    // Healthy releases and rollbacks are recorded, newest first.
+    expect(entries.map((e) => e.kind)).toEqual(['release', 'release', 'rollback', 'release', 'release', 'release']);
+    expect(entries[0]).toMatchObject({ outcome: 'healthy', version: releases.at(-1)!.image.tag });
+
+    const stop = await runShovel(['stop', '--json'], { cwd: dir, env: shovelEnv });
+    timings.stop = stop.ms;
+    expect(stop.exitCode, stop.stderr).toBe(0);
+    expect((JSON.parse(stop.stdout) as { stopped: string[] }).stopped.sort()).toEqual(names);
+    expect(await running()).toEqual([]);
+    for (const name of names) {
+      // Kept, stopped, and stopped gracefully: the SIGTERM handler exited 0.
+      const state = JSON.parse((await docker('container', 'inspect', '--format', '{{json .State}}', name)).stdout) as { Running: boolean; ExitCode: number };
+      expect(state).toMatchObject({ Running: false, ExitCode: 0 });
+    }
+    expect(await getJson(`http://127.0.0.1:${httpPort}/`)).toEqual({ error: 'ECONNREFUSED' });
+    expect((await runShovel(['status'], { cwd: dir, env: shovelEnv })).stdout).toContain('is not deployed (docker)');
+
+    // The next release starts on the same ports; the stopped containers go.
+    await shovelYml(2);
+    await setBehaviour(dir, { ready: true, message: 'after stop' });
+    const { run, record } = await release('after stop');
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(await getJson(`http://127.0.0.1:${httpPort + 1}/`)).toMatchObject({ status: 200, body: { message: 'after stop' } });
+    for (const name of names) expect((await docker('container', 'inspect', name)).exitCode).not.toBe(0);
+    expect(record.docker?.stopped).toEqual([]);
   });
 });
