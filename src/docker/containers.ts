@@ -5,6 +5,7 @@
  * `runArgs` is the one place a `docker run` command line is made: the release runs it and the
  * dry run prints it.
  */
+import type { Check } from '../config/schema.js';
 import { run } from '../util/exec.js';
 import { docker, dockerBinary, formatCommand } from './exec.js';
 
@@ -17,6 +18,8 @@ export const LABEL_PORT = 'shovel.port';
 export const LABEL_METRICS_PORT = 'shovel.metrics-port';
 /** `shovel.port.<name>` = `<host port>/<protocol>`, one label a port. */
 export const LABEL_PORT_PREFIX = 'shovel.port.';
+/** The health checks the container was released with (JSON): a rollback and status judge it by them. */
+export const LABEL_HEALTH = 'shovel.health';
 
 export type RestartPolicy = 'no' | 'on-failure' | 'always' | 'unless-stopped';
 export type NetworkMode = 'default' | 'host';
@@ -138,6 +141,24 @@ export interface ContainerInfo {
   health?: string;
   /** The output of the last HEALTHCHECK run. */
   healthOutput?: string;
+  /** The checks it was released with (containers of earlier releases have none recorded). */
+  checks?: ReleasedChecks;
+}
+
+/** Readiness and liveness as shovel.yml gave them for a release. */
+export interface ReleasedChecks {
+  readiness?: Check;
+  liveness?: Check;
+}
+
+function checksOfLabel(value: string | undefined): ReleasedChecks | undefined {
+  if (!value) return undefined;
+  try {
+    const parsed = JSON.parse(value) as ReleasedChecks;
+    return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 interface InspectJson {
@@ -177,6 +198,7 @@ function toInfo(raw: InspectJson): ContainerInfo {
   const instance = labels[LABEL_INSTANCE];
   const log = raw.State.Health?.Log ?? [];
   const lastOutput = log.at(-1)?.Output?.trim();
+  const checks = checksOfLabel(labels[LABEL_HEALTH]);
   return {
     id: raw.Id,
     name: raw.Name.replace(/^\//, ''),
@@ -192,6 +214,7 @@ function toInfo(raw: InspectJson): ContainerInfo {
     restartPolicy: { name: raw.HostConfig?.RestartPolicy?.Name || 'no', maximumRetryCount: raw.HostConfig?.RestartPolicy?.MaximumRetryCount ?? 0 },
     ...(raw.State.Health ? { health: raw.State.Health.Status } : {}),
     ...(lastOutput ? { healthOutput: lastOutput } : {}),
+    ...(checks ? { checks } : {}),
   };
 }
 

@@ -4,8 +4,8 @@
  * container's own state (exited, restarted, docker's health status).
  */
 import type { Check, ShovelConfig } from '../config/schema.js';
-import { execInContainer, inspectContainers, type ContainerPort } from '../docker/containers.js';
-import { checksOf } from './docker-plan.js';
+import { execInContainer, inspectContainers, type ContainerInfo, type ContainerPort, type ReleasedChecks } from '../docker/containers.js';
+import { checksOf, releasedChecks } from './docker-plan.js';
 import type { ContainerState, NamedProbe, Probe } from './health.js';
 
 export function localUrl(port: number, path = ''): string {
@@ -22,9 +22,17 @@ function probeOf(check: Check, ports: Record<string, ContainerPort>, containerId
   return { label: `tcp ${port.hostPort}`, probe: { kind: 'tcp', port: port.hostPort } };
 }
 
-/** The configured checks of one container, readiness first. */
-export function instanceProbes(config: ShovelConfig, ports: Record<string, ContainerPort>, containerId: string): NamedProbe[] {
-  return checksOf(config).map(({ name, check }) => ({ name, ...probeOf(check, ports, containerId) }));
+/** The probes of one container for `checks` (readiness first). */
+export function instanceProbes(checks: ReleasedChecks, ports: Record<string, ContainerPort>, containerId: string): NamedProbe[] {
+  return checksOf(checks).map(({ name, check }) => ({ name, ...probeOf(check, ports, containerId) }));
+}
+
+/**
+ * The checks a running container is judged by: those it was released with (a config change
+ * since must not fail an older container); for containers of earlier releases, shovel.yml's.
+ */
+export function checksFor(container: ContainerInfo, config: ShovelConfig): ReleasedChecks {
+  return container.checks ?? releasedChecks(config);
 }
 
 /**

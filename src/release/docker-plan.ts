@@ -15,7 +15,7 @@
  */
 import { describeCheck, type Check, type ShovelConfig } from '../config/schema.js';
 import { UsageError } from '../errors.js';
-import { LABEL_INSTANCE, LABEL_PORT, LABEL_PORT_PREFIX, LABEL_SERVICE, LABEL_VERSION, runCommand, type Mount, type NetworkMode, type RunSpec } from '../docker/containers.js';
+import { LABEL_HEALTH, LABEL_INSTANCE, LABEL_PORT, LABEL_PORT_PREFIX, LABEL_SERVICE, LABEL_VERSION, runCommand, type Mount, type NetworkMode, type ReleasedChecks, type RunSpec } from '../docker/containers.js';
 import { LISTEN_ADDRESS_ENV, LISTEN_EVERYWHERE } from './port-contract.js';
 import { instancePorts, type HostPort } from './ports.js';
 import { readsShell, resolveShellValue, shellReferences } from './shell-env.js';
@@ -128,6 +128,7 @@ export function planDocker(config: ShovelConfig, options: { image: string; tag: 
       [LABEL_INSTANCE]: String(index),
       [LABEL_PORT]: ports[0] ? String(ports[0].hostPort) : 'none',
       ...Object.fromEntries(ports.map((p) => [`${LABEL_PORT_PREFIX}${p.name}`, `${p.hostPort}/${p.protocol}`])),
+      [LABEL_HEALTH]: JSON.stringify(releasedChecks(config)),
     };
     const spec: RunSpec = {
       name: containerBaseName(service, options.tag, index),
@@ -151,7 +152,7 @@ export function planDocker(config: ShovelConfig, options: { image: string; tag: 
 
 /** The error of a plan whose shell variables are not all set. */
 export function missingShellError(missing: readonly string[]): UsageError {
-  return new UsageError('SHOVEL_ERR_CONFIG_INVALID', `shovel.yml takes ${missing.join(', ')} from the releasing shell, and ${missing.length === 1 ? 'it is' : 'they are'} not set.`, {
+  return new UsageError('SHOVEL_ERR_SHELL_VARIABLE', `shovel.yml takes ${missing.join(', ')} from the releasing shell, and ${missing.length === 1 ? 'it is' : 'they are'} not set.`, {
     hint: `Export ${missing.join(', ')} before shovel release (the values are never printed or recorded).`,
   });
 }
@@ -168,11 +169,16 @@ export function healthRule(config: ShovelConfig): string {
   return `docker's health status "healthy" when the image has a HEALTHCHECK (${unhealthy}), else running without a restart for ${config.health.intervalSeconds}s (health.intervalSeconds)`;
 }
 
+/** Readiness and liveness of shovel.yml, as a container records them. */
+export function releasedChecks(config: ShovelConfig): ReleasedChecks {
+  return { ...(config.health.readiness ? { readiness: config.health.readiness } : {}), ...(config.health.liveness ? { liveness: config.health.liveness } : {}) };
+}
+
 /** The checks of an instance, readiness first. */
-export function checksOf(config: ShovelConfig): Array<{ name: 'readiness' | 'liveness'; check: Check }> {
+export function checksOf(checks: ReleasedChecks): Array<{ name: 'readiness' | 'liveness'; check: Check }> {
   const out: Array<{ name: 'readiness' | 'liveness'; check: Check }> = [];
-  if (config.health.readiness) out.push({ name: 'readiness', check: config.health.readiness });
-  if (config.health.liveness) out.push({ name: 'liveness', check: config.health.liveness });
+  if (checks.readiness) out.push({ name: 'readiness', check: checks.readiness });
+  if (checks.liveness) out.push({ name: 'liveness', check: checks.liveness });
   return out;
 }
 

@@ -29,8 +29,8 @@ import {
   type ContainerPort,
 } from '../docker/containers.js';
 import type { Progress } from '../ui/progress.js';
-import { containerState, instanceProbes, localUrl } from './docker-health.js';
-import { missingShellError, planDocker, type DockerPlan, type InstancePlan } from './docker-plan.js';
+import { checksFor, containerState, instanceProbes } from './docker-health.js';
+import { missingShellError, planDocker, releasedChecks, type DockerPlan, type InstancePlan } from './docker-plan.js';
 import { waitHealthy } from './health.js';
 import { busyPorts, portKey, type HostPort } from './ports.js';
 
@@ -78,7 +78,7 @@ export function serviceAddress(config: ShovelConfig, ports: Record<string, Conta
   const port = chosen ? ports[chosen.name] : undefined;
   if (!chosen || !port) return { port: 0, url: '' };
   const http = chosen.public || (httpCheck?.type === 'http' && httpCheck.port === chosen.name);
-  return { port: port.hostPort, url: http ? localUrl(port.hostPort) : `${port.protocol}://127.0.0.1:${port.hostPort}` };
+  return { port: port.hostPort, url: http ? `http://127.0.0.1:${port.hostPort}` : `${port.protocol}://127.0.0.1:${port.hostPort}` };
 }
 
 async function uniqueName(base: string): Promise<string> {
@@ -172,7 +172,7 @@ export async function deployToDocker(options: DockerDeployOptions): Promise<Dock
       await progress.step(`Wait for health${of}`, async (update) => {
         const deadlineMs = Math.max(0, newVersionUntil - Date.now());
         const result = await waitHealthy({
-          probes: instanceProbes(config, ports, container.containerId),
+          probes: instanceProbes(releasedChecks(config), ports, container.containerId),
           deadlineMs,
           deadlineText,
           timeoutMs: config.health.timeoutSeconds * 1000,
@@ -260,7 +260,7 @@ async function rollBack(
     for (const old of state.stoppedByUs) {
       if (failed.includes(old.name)) continue;
       const result = await waitHealthy({
-        probes: instanceProbes(state.config, old.ports, old.id),
+        probes: instanceProbes(checksFor(old, state.config), old.ports, old.id),
         deadlineMs: Math.max(state.until - Date.now(), 5000),
         timeoutMs: state.config.health.timeoutSeconds * 1000,
         state: containerState(old.id),

@@ -7,7 +7,7 @@ import { StepError } from '../errors.js';
 import { MarathonClient } from '../marathon/client.js';
 import type { MarathonAuth, TaskFailure } from '../marathon/types.js';
 import { runningContainers, serviceAddress } from './docker-target.js';
-import { instanceProbes } from './docker-health.js';
+import { checksFor, instanceProbes } from './docker-health.js';
 import { runProbe } from './health.js';
 import type { TargetName } from './preflight.js';
 
@@ -31,7 +31,7 @@ export async function dockerStatus(config: ShovelConfig): Promise<ServiceStatus>
   const timeoutMs = config.health.timeoutSeconds * 1000;
   const tasks = await Promise.all(
     running.map(async (c) => {
-      const probes = instanceProbes(config, c.ports, c.id);
+      const probes = instanceProbes(checksFor(c, config), c.ports, c.id);
       const passes = async (name: string) => {
         const p = probes.find((x) => x.name === name);
         return p ? (await runProbe(p.probe, timeoutMs)) === 'ok' : undefined;
