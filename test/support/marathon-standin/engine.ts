@@ -565,7 +565,11 @@ export class Engine {
    * - MESOS_HTTP, MESOS_HTTPS, MESOS_TCP: the Mesos agent, inside the task's network namespace,
    *   against the CONTAINER port when there is one (HealthCheck.scala,
    *   MesosHealthCheckWithPorts.effectivePort: "Mesos enters the container's network").
-   * COMMAND checks are not run by the stand-in and count as passing.
+   * - COMMAND: the Mesos agent too, with `/bin/sh -c` inside the task's container
+   *   (docs/docs/health-checks.md, "Mesos-level health checks", "COMMAND health checks"), as
+   *   the MESOS_* checks count failures (HealthCheck.scala, MesosCommandHealthCheck.toMesos:
+   *   consecutive_failures = maxConsecutiveFailures). Real containers run it (docker exec);
+   *   in-process tasks have no shell, and there it counts as passing.
    */
   private startHealthChecks(app: App, task: Task): void {
     const checks = (Array.isArray(app.def.healthChecks) ? app.def.healthChecks : []) as Def[];
@@ -573,6 +577,10 @@ export class Engine {
       const protocol = String(check.protocol ?? 'HTTP');
       task.health[i] = { consecutiveFailures: 0 };
       if (protocol === 'COMMAND' || protocol === 'MESOS_COMMAND') {
+        if (task.handle?.exec) {
+          this.mesosCheck(app, task, check, i);
+          return;
+        }
         task.health[i] = { consecutiveFailures: 0, firstSuccess: Date.now(), lastSuccess: Date.now() };
         return;
       }
@@ -658,7 +666,11 @@ export class Engine {
     const probe = async () => {
       if (task.state !== 'running' || !task.handle) return;
       const handle = task.handle;
-      const ok = port !== undefined && (await passes(protocol.slice('MESOS_'.length), () => handle.dialInside(port), String(check.path ?? '/'), timeout));
+      const command = protocol === 'COMMAND' ? String(((check.command ?? {}) as Def).value ?? '') : undefined;
+      const ok =
+        command !== undefined
+          ? handle.exec !== undefined && (await handle.exec(command, timeout)) === 0
+          : port !== undefined && (await passes(protocol.slice('MESOS_'.length), () => handle.dialInside(port), String(check.path ?? '/'), timeout));
       if (task.state !== 'running') return;
       const health = task.health[i]!;
       const now = Date.now();
@@ -668,7 +680,7 @@ export class Engine {
       } else if (health.firstSuccess === undefined && now < task.startedAt + grace) {
         // Within the grace period and never healthy yet: ignored.
       } else {
-        const cause = `${protocol} check of port ${port ?? '?'} in the task's network failed`;
+        const cause = command !== undefined ? `COMMAND check "${command}" failed` : `${protocol} check of port ${port ?? '?'} in the task's network failed`;
         Object.assign(health, { lastFailure: now, lastFailureCause: cause, consecutiveFailures: health.consecutiveFailures + 1 });
         if (health.consecutiveFailures >= Math.max(1, maxFailures)) {
           this.emitInstanceHealth(app, task);

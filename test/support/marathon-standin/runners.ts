@@ -41,6 +41,12 @@ export interface RunningTask {
    * runs MESOS_* checks (the task's loopback; host networking: the host's).
    */
   dialInside(port: number): Socket;
+  /**
+   * Runs `/bin/sh -c command` inside the task's container, as the Mesos agent runs a COMMAND
+   * health check: the exit code, or undefined when it did not end within timeoutMs. Absent
+   * where the task has no shell (in-process tasks).
+   */
+  exec?(command: string, timeoutMs: number): Promise<number | undefined>;
 }
 
 export interface TaskRunner {
@@ -57,11 +63,11 @@ export interface TaskRunner {
  */
 export const BRIDGE_ADDRESS_IN_TASK = '127.0.0.2';
 
-function run(file: string, args: string[], timeoutMs = 120_000): Promise<{ stdout: string; stderr: string; code: number }> {
+function run(file: string, args: string[], timeoutMs = 120_000): Promise<{ stdout: string; stderr: string; code: number; killed: boolean }> {
   return new Promise((resolve) => {
     execFile(file, args, { timeout: timeoutMs, maxBuffer: 10 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : 1) : 0;
-      resolve({ stdout: String(stdout), stderr: String(stderr), code });
+      resolve({ stdout: String(stdout), stderr: String(stderr), code, killed: Boolean(error && (error as { killed?: boolean }).killed) });
     });
   });
 }
@@ -128,7 +134,8 @@ export class DockerRunner implements TaskRunner {
       ]);
       // A container that already exited has no namespace left: its ports then refuse, and
       // `docker wait` below reports the exit.
-      if (pid > 0) {
+      // (A task without port mappings has nothing to relay.)
+      if (pid > 0 && routes.length > 0) {
         try {
           inside = await netnsRelay(pid, routes);
         } catch (error) {
@@ -163,6 +170,10 @@ export class DockerRunner implements TaskRunner {
       stop: async (graceSeconds) => {
         await run(this.docker, ['stop', '-t', String(graceSeconds), id], (graceSeconds + 30) * 1000);
         await exited;
+      },
+      exec: async (command, timeoutMs) => {
+        const result = await run(this.docker, ['exec', id, '/bin/sh', '-c', command], timeoutMs);
+        return result.killed ? undefined : result.code;
       },
       dialInside: (port) => {
         if (!bridge) return dialLoopback(port)();
