@@ -122,6 +122,17 @@ export async function checkDockerTarget(plan: DockerPlan, running: readonly Cont
   }
 }
 
+/**
+ * Everything the docker target can check before anything is built: the run arguments can be
+ * made (host networking rules, shell variables), the engine can publish ports, and the host
+ * ports are free or held by this service's own containers. Changes nothing.
+ */
+export async function preflightDocker(config: ShovelConfig, options: { image: string; tag: string; env?: NodeJS.ProcessEnv }): Promise<DockerPlan> {
+  const plan = planDocker(config, { image: options.image, tag: options.tag, env: options.env ?? process.env });
+  await checkDockerTarget(plan, (await listServiceContainers(config.service.id)).filter((c) => c.running), config.service.id);
+  return plan;
+}
+
 export async function deployToDocker(options: DockerDeployOptions): Promise<DockerDeployment> {
   const { config, progress, signal } = options;
   const service = config.service.id;

@@ -8,7 +8,7 @@ import { buildCommand, type BuildFacts } from '../docker/build.js';
 import { registryCredentialsFromEnv } from '../docker/registry.js';
 import { registryHostOf } from '../docker/tag.js';
 import type { Progress } from '../ui/progress.js';
-import { healthRule, missingShellError, planCommands, planDocker } from './docker-plan.js';
+import { healthRule, planCommands, planDocker } from './docker-plan.js';
 import { releaseLabels, type MarathonPlan } from './marathon-target.js';
 import { gitTagName, type ReleaseRecord } from './record.js';
 import type { Redactor } from './redact.js';
@@ -73,9 +73,8 @@ export function dryRunPlan(record: ReleaseRecord, config: ShovelConfig, facts: D
  * function from the same facts as the release (which records the commands it ran in the steps
  * of its record), and how instances are replaced and judged healthy.
  */
-export function dockerPlanLines(config: ShovelConfig, facts: Pick<DryRunFacts, 'ref' | 'tag' | 'deadlineMs'>, out: Pick<DryRunOutput, 'env' | 'progress'>): string[] {
+export function dockerPlanLines(config: ShovelConfig, facts: Pick<DryRunFacts, 'ref' | 'tag' | 'deadlineMs'>, out: Pick<DryRunOutput, 'env'>): string[] {
   const docker = planDocker(config, { image: facts.ref, tag: facts.tag, env: out.env });
-  if (docker.missing.length > 0) out.progress.warn(missingShellError(docker.missing).message);
   const grace = config.killGracePeriodSeconds;
   const n = docker.instances.length;
   const until = `${((facts.deadlineMs * 2) / 3 / 1000).toFixed(0)}s (two thirds of the deadline; the rollback has the rest)`;

@@ -7,6 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FLAGS } from '../../src/cli/shovel-flags.js';
+import { loadConfig } from '../../src/config/load.js';
+import { MarathonClient } from '../../src/marathon/client.js';
+import { renderAppDefinition } from '../../src/marathon/render.js';
+import { startMarathonStandin } from '../support/marathon-standin/index.js';
 import { makeServiceRepo, runShovel } from '../release/helpers.js';
 
 const tmp = () => mkdtemp(path.join(os.tmpdir(), 'shovel-cli-'));
@@ -132,5 +136,25 @@ describe('shovel (built bin)', () => {
     const run = await runShovel(['logs'], { cwd: dir });
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toContain('shovel logs reads the docker target only');
+  });
+
+  it('stop on Marathon scales the app to 0 and returns once no task is left', async () => {
+    const standin = await startMarathonStandin({ runner: 'in-process', secondMs: 50 });
+    try {
+      const dir = await makeServiceRepo({ extraYaml: `marathon:\n  url: ${standin.url}\n` });
+      const { config } = await loadConfig(dir);
+      const client = new MarathonClient({ url: standin.url });
+      await client.putApp('/shovel-fixture', { ...renderAppDefinition(config, { image: 'standin/healthy:1', dialect: '1.x' }), instances: 2 });
+      for (let i = 0; i < 100 && (standin.app('/shovel-fixture')?.tasks.length ?? 0) < 2; i += 1) await new Promise((r) => setTimeout(r, 50));
+      const tasks = (await client.getApp('/shovel-fixture'))!.tasks!.map((t) => t.id).sort();
+      expect(tasks).toHaveLength(2);
+      const run = await runShovel(['stop', '--json', '--deadline', '30'], { cwd: dir });
+      expect(run.exitCode, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({ target: 'marathon', appId: '/shovel-fixture' });
+      expect((JSON.parse(run.stdout) as { stopped: string[] }).stopped.sort()).toEqual(tasks);
+      expect(await client.getApp('/shovel-fixture')).toMatchObject({ instances: 0, tasks: [] });
+    } finally {
+      await standin.close();
+    }
   });
 });

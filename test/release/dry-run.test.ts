@@ -3,6 +3,7 @@
  * with a docker client that does not exist and checking that nothing was written.
  */
 import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -104,5 +105,29 @@ describe('release --dry-run', () => {
     const { record, stderr } = await dryRun(dir);
     expect(record.image.tag).toMatch(/-dirty\.\d{8}T\d{6}Z$/);
     expect(stderr).toContain('a real release needs --allow-dirty');
+  });
+
+  it('docker target: the plan follows the network setting, secrets stay off it, a fixed port that host networking cannot give is refused', async () => {
+    const yml = (ports: string) => `ports:\n${ports}\n`;
+    const withPorts = async (ports: string, extra = '') => {
+      const dir = await makeServiceRepo();
+      const file = path.join(dir, 'shovel.yml');
+      await writeFile(file, (await readFile(file, 'utf8')).replace(/^ports:\n(?:  .*\n)+/m, yml(ports)) + extra);
+      await git(dir, 'commit', '-qam', 'ports');
+      return dir;
+    };
+    const hostEnv = { SHOVEL_DOCKER: '/nonexistent/docker', SHOVEL_DOCKER_NETWORK: 'host', API_TOKEN: 'tok-never-shown' };
+    const dir = await withPorts('  - { name: http, containerPort: 8080, env: PORT, hostPort: 18080 }\n  - { name: metrics, containerPort: 9090, env: METRICS_PORT }', 'secrets: { API_TOKEN: team/token }\n');
+    const { record, stderr } = await dryRun(dir, { env: hostEnv });
+    const deploy = record.plan!.find((line) => line.startsWith('Deploy: '))!;
+    expect(deploy).toContain(' --network host ');
+    expect(deploy).toContain(' --env PORT=18080 ');
+    // A secret travels as --env NAME: the value would come from the shell, never the command line.
+    expect(deploy).toContain(' --env API_TOKEN ');
+    expect(deploy).not.toContain('--publish');
+    expect(`${JSON.stringify(record)}${stderr}`).not.toContain('tok-never-shown');
+
+    const fixed = await withPorts('  - { name: es, containerPort: 9200, hostPort: 19200 }');
+    await expect(dryRun(fixed, { env: hostEnv })).rejects.toThrow(/ports\[0\] \(es\) has no env, so the software binds 9200 itself/);
   });
 });

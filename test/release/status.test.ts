@@ -39,3 +39,24 @@ describe('formatStatus', () => {
     expect(text).toContain('tasks of other versions: 1');
   });
 });
+
+describe('formatStatus on the docker target', () => {
+  it("shows each container's address, its checks and docker's own health status", () => {
+    const status: ServiceStatus = {
+      service: 'store',
+      appId: '/store',
+      target: 'docker',
+      version: '1.0.0-abc1234',
+      instances: 2,
+      healthy: 1,
+      tasks: [
+        { id: 'shovel-store-1.0.0-abc1234-0', version: '1.0.0-abc1234', url: 'tcp://127.0.0.1:7000', state: 'running', ready: true, dockerHealth: 'healthy' },
+        { id: 'shovel-store-1.0.0-abc1234-1', version: '1.0.0-abc1234', url: 'tcp://127.0.0.1:7001', state: 'running', ready: true, dockerHealth: 'unhealthy' },
+      ],
+    };
+    const text = formatStatus(status);
+    expect(text).toContain('healthy: 1/2\n');
+    expect(text).toContain('  - shovel-store-1.0.0-abc1234-0 1.0.0-abc1234 running tcp://127.0.0.1:7000 ready=yes docker=healthy');
+    expect(text).toContain('docker=unhealthy');
+  });
+});
