@@ -254,10 +254,14 @@ describe('resident app validation (api/v2/validation/AppValidation.scala, Schedu
     const errors = await refused(resident('/pv/secret', { secrets: { pw: { source: 'db/password' } }, env: { DB_PASSWORD: { secret: 'pw' } } }));
     expect(errors.join('\n')).toMatch(/\/secrets: Feature secrets is not enabled/);
     expect(errors.join('\n')).toMatch(/\/env\/DB_PASSWORD: use of secret-references in the environment requires the secrets feature/);
-    const withSecrets = await startMarathonStandin({ runner: 'in-process', secondMs: SECOND_MS, features: ['secrets'] });
+    // docs/docs/secrets.md: with the feature and a plugin's store, the task gets the value.
+    const withSecrets = await startMarathonStandin({ runner: 'in-process', secondMs: SECOND_MS, features: ['secrets'], secretStore: { 'db/password': 's3cret' } });
     try {
-      const ok = await fetch(`${withSecrets.url}/v2/apps/pv/secret`, { method: 'PUT', body: JSON.stringify(resident('/pv/secret', { secrets: { pw: { source: 'db/password' } }, env: { DB_PASSWORD: { secret: 'pw' } } })) });
+      const ok = await fetch(`${withSecrets.url}/v2/apps/pv/secret`, { method: 'PUT', body: JSON.stringify(resident('/pv/secret', { secrets: { pw: { source: 'db/password' } }, env: { DB_PASSWORD: { secret: 'pw' }, PLAIN: 'x' } })) });
       expect(ok.status).toBe(201);
+      const task = await until('a running task', async () => withSecrets.app('/pv/secret')?.tasks.find((t) => t.state === 'running'));
+      const env = (await (await fetch(`http://127.0.0.1:${task.ports[0]}/env`)).json()) as Json;
+      expect(env).toMatchObject({ DB_PASSWORD: 's3cret', PLAIN: 'x' });
       const dangling = await fetch(`${withSecrets.url}/v2/apps/pv/dangling`, { method: 'PUT', body: JSON.stringify(resident('/pv/dangling', { env: { DB_PASSWORD: { secret: 'nope' } } })) });
       expect(dangling.status).toBe(422);
     } finally {

@@ -18,6 +18,7 @@ import { commitAll, getJson, makeServiceRepo, runShovel, type ShovelRun } from '
 dockerSuite('shovel release --target marathon, a service with a persistent volume (stand-in with real containers)', (env) => {
   const serviceId = `shovel-pv-${randomBytes(3).toString('hex')}`;
   const appId = `/${serviceId}`;
+  const SECRET = `token-${randomBytes(6).toString('hex')}`;
   let standin: MarathonStandin;
   let dir = '';
   const shovelEnv = () => ({ SHOVEL_DOCKER: env.docker, SHOVEL_REGISTRY_USER: env.registryUser, SHOVEL_REGISTRY_PASSWORD: env.registryPassword });
@@ -45,12 +46,14 @@ dockerSuite('shovel release --target marathon, a service with a persistent volum
   };
 
   beforeAll(async () => {
-    standin = await startMarathonStandin({ runner: 'docker', docker: env.docker });
+    // A cluster with a secrets plugin (docs/docs/secrets.md): the store holds the value, the
+    // app definition only its path.
+    standin = await startMarathonStandin({ runner: 'docker', docker: env.docker, features: ['secrets'], secretStore: { 'shovel/e2e/token': SECRET } });
     dir = await makeServiceRepo({
       registry: env.registry,
       nodeImage: env.nodeImage,
       serviceId,
-      extraYaml: `marathon:\n  url: ${standin.url}\nvolumes:\n  - containerPath: /data\n    name: data\n    persistent:\n      size: 64\n`,
+      extraYaml: `marathon:\n  url: ${standin.url}\nsecrets:\n  API_TOKEN: shovel/e2e/token\nvolumes:\n  - containerPath: /data\n    name: data\n    persistent:\n      size: 64\n`,
     });
   });
 
@@ -75,6 +78,11 @@ dockerSuite('shovel release --target marathon, a service with a persistent volum
     const volume = standin.app(appId)!.reservations[0]!.volumes[0]!;
     volume.data.set('kept', 'written before the release');
     expect(await inContainer(task!.id, 'kept')).toBe('written before the release');
+    // The Marathon secret reached the task from the cluster's store; Shovel only sent its path.
+    expect(def.secrets).toEqual({ API_TOKEN: { source: 'shovel/e2e/token' } });
+    expect(def.env.API_TOKEN).toEqual({ secret: 'API_TOKEN' });
+    expect((await execa(env.docker, ['exec', await containerOf(task!.id), 'printenv', 'API_TOKEN'])).stdout).toBe(SECRET);
+    expect(`${run.stdout}${run.stderr}`).not.toContain(SECRET);
     // The software writes its own data there too.
     await execa(env.docker, ['exec', await containerOf(task!.id), 'sh', '-c', 'echo by the task > /data/own']);
     expect(volume.data.get('own')).toBe('by the task\n');

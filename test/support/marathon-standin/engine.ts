@@ -107,6 +107,8 @@ export interface EngineOptions {
   agentHost?: string;
   /** The Marathon version the stand-in reports (default 1.7.236). */
   marathonVersion?: string;
+  /** The secret store of a secrets plugin: source -> value (see secretEnv). */
+  secretStore?: Record<string, string>;
 }
 
 const MESOS = new Set(['MESOS_HTTP', 'MESOS_HTTPS', 'MESOS_TCP']);
@@ -457,7 +459,7 @@ export class Engine {
         task.ports.push(...allocated);
         task.assignments = portAssignments(def, allocated);
         if (task.state === 'killing') throw new Error('killed before launch');
-        const env = taskEnv({ era: this.era, def, appId: app.id, version: task.version, taskId: task.id, agentHost: this.agentHost, hostPorts: allocated });
+        const env = { ...taskEnv({ era: this.era, def, appId: app.id, version: task.version, taskId: task.id, agentHost: this.agentHost, hostPorts: allocated }), ...this.secretEnv(def) };
         return this.options.runner.start({
           taskId: task.id,
           appId: app.id,
@@ -483,6 +485,24 @@ export class Engine {
         this.startReadinessCheck(app, task);
       })
       .catch((error: unknown) => this.onExit(app, task, 125, `launch failed: ${String(error)}`));
+  }
+
+  /**
+   * docs/docs/secrets.md: Marathon ships no secrets plugin; with one, an env value
+   * {"secret": name} becomes the value the store holds for secrets[name].source; without one,
+   * "no secrets will actually be passed to apps/pods at launch time".
+   */
+  private secretEnv(def: Def): Record<string, string> {
+    const store = this.options.secretStore;
+    if (!store) return {};
+    const secrets = (def.secrets ?? {}) as Record<string, { source?: string }>;
+    const env: Record<string, string> = {};
+    for (const [name, value] of Object.entries((def.env ?? {}) as Def)) {
+      const ref = value && typeof value === 'object' ? (value as Def).secret : undefined;
+      const source = typeof ref === 'string' ? secrets[ref]?.source : undefined;
+      if (source !== undefined && store[source] !== undefined) env[name] = store[source]!;
+    }
+    return env;
   }
 
   /**

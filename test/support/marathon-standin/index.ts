@@ -33,6 +33,11 @@ export interface StandinOptions {
   auth?: { basic?: { user: string; password: string }; token?: string; readOnlyUsers?: string[] };
   /** Marathon's --enable_features (e.g. "secrets"); none by default, as Marathon. */
   features?: string[];
+  /**
+   * A secrets plugin's store (source -> value): tasks get the values of their env secret
+   * references. Without one, as Marathon without a plugin, no secret reaches a task.
+   */
+  secretStore?: Record<string, string>;
 }
 
 export interface Faults {
@@ -78,7 +83,7 @@ export async function startMarathonStandin(options: StandinOptions = {}): Promis
   const events = new EventBus();
   const runner: TaskRunner =
     typeof options.runner === 'object' ? options.runner : options.runner === 'in-process' ? new InProcessRunner() : new DockerRunner({ docker: options.docker, instanceId: randomUUID() });
-  const engine = new Engine({ runner, events, secondMs: options.secondMs ?? 1000, marathonVersion: version, ...(options.agentHost ? { agentHost: options.agentHost } : {}) });
+  const engine = new Engine({ runner, events, secondMs: options.secondMs ?? 1000, marathonVersion: version, ...(options.agentHost ? { agentHost: options.agentHost } : {}), ...(options.secretStore ? { secretStore: options.secretStore } : {}) });
   let failures = { left: 0, status: 503 };
   let next422: unknown;
   let unreachable = false;
