@@ -3,7 +3,8 @@
  * Marathon stand-in running tasks as real containers with local persistent volumes that follow
  * their tasks (test/support/marathon-standin/volumes.ts), the built `shovel` bin. Data written to
  * the volume before a release that changes only configuration is still there after it, and
- * after a rollback; the old task is gone before the new one starts on the volume; a change
+ * after a rollback, also the automatic one of a version that never gets ready; the old task
+ * is gone before the new one starts on the volume; a change
  * Marathon refuses for such an app fails before anything is built.
  */
 import { randomBytes } from 'node:crypto';
@@ -13,7 +14,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startMarathonStandin, type MarathonStandin } from '../support/marathon-standin/index.js';
 import { dockerSuite } from '../support/environment.js';
 import type { ReleaseRecord } from '../../src/release/record.js';
-import { commitAll, getJson, makeServiceRepo, runShovel, type ShovelRun } from './helpers.js';
+import { commitAll, getJson, makeServiceRepo, runShovel, setBehaviour, type ShovelRun } from './helpers.js';
 
 dockerSuite('shovel release --target marathon, a service with a persistent volume (stand-in with real containers)', (env) => {
   const serviceId = `shovel-pv-${randomBytes(3).toString('hex')}`;
@@ -117,6 +118,20 @@ dockerSuite('shovel release --target marathon, a service with a persistent volum
     const [task] = runningTasks();
     expect(await inContainer(task!.id, 'kept')).toBe('written before the release');
     expect(standin.app(appId)!.reservations).toHaveLength(1);
+  });
+
+  it('a version that never becomes ready is rolled back onto the same volume: exit 1, the data and the previous version there', async () => {
+    const volume = standin.app(appId)!.reservations[0]!.volumes[0]!;
+    await setBehaviour(dir, { ready: false, message: 'broken' });
+    const { run, record } = await release('--deadline', '12');
+    expect(run.exitCode).toBe(1);
+    expect(record.error?.code).toBe('SHOVEL_ERR_MARATHON_ROLLED_BACK');
+    const [task] = runningTasks();
+    expect(task!.reservation!.volumes[0]).toBe(volume);
+    expect(standin.app(appId)!.reservations).toHaveLength(1);
+    expect(await greeting()).toBe('hello');
+    expect(await inContainer(task!.id, 'kept')).toBe('written before the release');
+    await setBehaviour(dir, { ready: true, message: 'first' });
   });
 
   it('a change Marathon refuses for a resident app (memory) fails in Preflight, before any build: exit 2, the app untouched', async () => {
