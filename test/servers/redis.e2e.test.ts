@@ -1,8 +1,8 @@
 /**
  * redis-server from Debian's packages, released to the local engine with its dataset on a
  * persistent volume: data written through its host port survives a configuration change's
- * release (the old copy's SIGTERM lets redis write its snapshot before the new one starts), and
- * no two copies ever run on the volume.
+ * release, no two copies ever run on the volume, and `shovel stop` lets redis write its
+ * snapshot (SIGTERM, then time to save) so the next release finds what was written last.
  * The tests run in order and share one service.
  */
 import { randomBytes } from 'node:crypto';
@@ -89,5 +89,25 @@ serversSuite('redis-server with a persistent volume, docker target (real engine 
     // Only the old copy's shutdown (SIGTERM, then time to save) can have written it to disk.
     expect(await redis(port, 'GET', 'greeting')).toBe('written before the change');
     expect(await volumeFiles()).toContain('dump.rdb');
+  });
+
+  it('shovel stop is graceful: redis saves its snapshot, the next release serves what was written last', { timeout: RELEASE_TIMEOUT_MS }, async () => {
+    // As above, only a graceful shutdown writes this key to disk.
+    expect(await redis(port, 'SET', 'last', 'written before the stop')).toBe('OK');
+    const stop = await shovel(env, dir, ['stop']);
+    expect(stop.run.exitCode, stop.run.stderr).toBe(0);
+    expect(await runningContainers(env, service)).toEqual([]);
+    // `shovel logs` of the stopped service: redis saved on SIGTERM before it exited.
+    const logs = await shovel(env, dir, ['logs']);
+    expect(logs.run.exitCode, logs.run.stderr).toBe(0);
+    expect(logs.run.stdout).toContain('Saving the final RDB snapshot before exiting.');
+    expect(logs.run.stdout).toContain('DB saved on disk');
+    expect(await volumeFiles()).toContain('dump.rdb');
+
+    await editAndCommit(dir, 'shovel.yml', '"--maxmemory", "96mb"', '"--maxmemory", "128mb"');
+    const { run } = await shovel(env, dir, ['release', '--json']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(await redis(port, 'GET', 'last')).toBe('written before the stop');
+    expect(await redis(port, 'GET', 'greeting')).toBe('written before the change');
   });
 });
