@@ -6,7 +6,8 @@
  * (DockerRunner) or in-process HTTP servers (InProcessRunner, fast tests only), with the
  * environment Marathon gives them and, in bridge mode, a network namespace of their own
  * reached only through their host ports. Faithful where a client can tell: status codes,
- * bodies, headers, partialUpdate, locks, embeds, SSE events, health checks, rollouts.
+ * bodies, headers, partialUpdate, locks, embeds, SSE events, health checks, rollouts, resident
+ * apps whose local persistent volumes follow their tasks (./volumes.ts), secrets.
  * Fault knobs: `faults` (5xx for N requests, unreachable, 422 body, a leader election, a state
  * reload), `events.cut()`, `engine.hold(appId)` for a lock.
  */
