@@ -151,6 +151,13 @@ export async function deployToDocker(options: DockerDeployOptions): Promise<Dock
   const commands: string[] = [];
   let starting: string | undefined;
   try {
+    if (plan.instances.length === 0) {
+      // resources.instances: 0 stops the service: the old containers go in Stop previous.
+      await progress.step('Deploy', async (update) => {
+        previous = await listServiceContainers(service);
+        update('no instance to start (resources.instances: 0)');
+      });
+    }
     for (const instance of plan.instances) {
       const of = plan.instances.length > 1 ? ` ${instance.index + 1}/${plan.instances.length}` : '';
       const ports = portsRecord(instance.ports);
@@ -232,12 +239,12 @@ export async function deployToDocker(options: DockerDeployOptions): Promise<Dock
     return names;
   });
 
-  const first = instances[0]!;
-  const address = serviceAddress(config, first.ports);
-  const metrics = config.metrics ? first.ports[config.metrics.port] : undefined;
+  const first = instances[0];
+  const address = first ? serviceAddress(config, first.ports) : { port: 0, url: '' };
+  const metrics = first && config.metrics ? first.ports[config.metrics.port] : undefined;
   return {
-    container: first.container,
-    containerId: first.containerId,
+    container: first?.container ?? '',
+    containerId: first?.containerId ?? '',
     port: address.port,
     metricsPort: metrics?.hostPort ?? 0,
     url: address.url,
