@@ -1,11 +1,12 @@
 /**
  * nginx from Debian's packages, listening on port 80 inside its container, with an HTTP health
- * check, released to the local engine: exit 0 and it answers 200 on its host port.
+ * check, released to the local engine: exit 0 and it answers 200 on its host port, the same
+ * port release after release. The tests run in order and share one service.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { serversSuite } from './environment.js';
-import { dockerOf, freePort, httpGet, makeServerRepo, removeService, runningContainers, shovel } from './fixture.js';
+import { dockerOf, editAndCommit, freePort, httpGet, makeServerRepo, removeService, runningContainers, shovel } from './fixture.js';
 
 const RELEASE_TIMEOUT_MS = 300_000;
 
@@ -57,16 +58,34 @@ serversSuite('nginx on port 80 with an HTTP health check, docker target (real en
   it('the released image serves on port 80 in a container network of its own, as its non-root user', { timeout: RELEASE_TIMEOUT_MS }, async () => {
     expect(imageRef).not.toBe('');
     // --network none: the container has only its own loopback, where port 80 is its own.
-    const started = await docker('run', '-d', '--network', 'none', '--label', `shovel.service=${service}`, imageRef);
+    const started = await docker('run', '-d', '--network', 'none', imageRef);
     expect(started.exitCode, started.stderr).toBe(0);
     const id = started.stdout.trim();
-    const probe = `const http = require('node:http');
-      const get = (n) => http.get('http://127.0.0.1:80/', (r) => { console.log(r.statusCode); process.exit(0); })
-        .on('error', () => (n > 0 ? setTimeout(() => get(n - 1), 200) : process.exit(1)));
-      get(50);`;
-    const answer = await docker('exec', id, 'node', '-e', probe);
-    expect(answer.stdout.trim()).toBe('200');
-    expect((await docker('exec', id, 'id', '-un')).stdout.trim()).toBe('www-data');
-    await docker('rm', '-f', id);
+    try {
+      const probe = `const http = require('node:http');
+        const get = (n) => http.get('http://127.0.0.1:80/', (r) => { console.log(r.statusCode); process.exit(0); })
+          .on('error', () => (n > 0 ? setTimeout(() => get(n - 1), 200) : process.exit(1)));
+        get(50);`;
+      const answer = await docker('exec', id, 'node', '-e', probe);
+      expect(answer.stdout.trim()).toBe('200');
+      expect((await docker('exec', id, 'id', '-un')).stdout.trim()).toBe('www-data');
+    } finally {
+      await docker('rm', '-f', id);
+    }
+  });
+
+  it('the next release (a new page) answers at the same address, its container replacing the old one', { timeout: RELEASE_TIMEOUT_MS }, async () => {
+    const before = await runningContainers(env, service);
+    await editAndCommit(dir, 'site/index.html', '<p>served by nginx</p>', '<p>served by nginx, second release</p>');
+    const { run, record } = await shovel(env, dir, ['release', '--json']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(record.outcome).toBe('healthy');
+    expect(record.image?.ref).not.toBe(imageRef);
+    const page = await httpGet(port, '/');
+    expect(page).toMatchObject({ status: 200 });
+    expect((page as { body: string }).body).toContain('served by nginx, second release');
+    const after = await runningContainers(env, service);
+    expect(after).toHaveLength(1);
+    expect(after).not.toEqual(before);
   });
 });
