@@ -84,4 +84,37 @@ dockerSuite('Marathon stand-in on Docker: resident apps', (env) => {
     const { stdout } = await run(env.docker, ['exec', ids.trim(), 'sh', '-c', 'cat /var/lib/app/ready /mnt/mesos/sandbox/data/ready']);
     expect(stdout).toBe('yesyes');
   }, 120_000);
+
+  it('cmd runs with /bin/sh -c in place of the image\'s command, and sees the volume (AppDefinition.json, cmd)', async () => {
+    const id = '/standin/pv-cmd';
+    const def = {
+      id,
+      cpus: 0.1,
+      mem: 64,
+      instances: 1,
+      cmd: 'echo "ran as $MARATHON_APP_ID" > /var/lib/app/cmd-ran && exec node -e "process.on(\'SIGTERM\', () => process.exit(0)); setInterval(() => {}, 1000)"',
+      container: {
+        type: 'DOCKER',
+        docker: { image },
+        volumes: [
+          { containerPath: 'data', mode: 'RW', persistent: { size: 16 } },
+          { containerPath: '/var/lib/app', hostPath: 'data', mode: 'RW' },
+        ],
+      },
+      networks: [{ mode: 'container/bridge' }],
+      upgradeStrategy: { minimumHealthCapacity: 0, maximumOverCapacity: 0 },
+      unreachableStrategy: 'disabled',
+      taskKillGracePeriodSeconds: 1,
+    };
+    const res = await fetch(`${standin.url}/v2/apps${id}`, { method: 'PUT', body: JSON.stringify(def) });
+    expect(res.status, await res.text()).toBe(201);
+    const app = standin.app(id)!;
+    const volume = await until('the volume', () => app.reservations[0]?.volumes[0]);
+    expect(await until('the file cmd writes', () => volume.data.get('cmd-ran'))).toBe(`ran as ${id}\n`);
+    // The command goes on (exec node): the task keeps running.
+    await until('a running task', () => app.tasks.some((t) => t.state === 'running'));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(app.tasks.map((t) => t.state)).toEqual(['running']);
+    expect(app.lastTaskFailure).toBeUndefined();
+  }, 120_000);
 });

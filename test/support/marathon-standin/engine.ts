@@ -469,6 +469,7 @@ export class Engine {
           ports: task.assignments,
           mounts: mountsOf(def, reservation?.volumes ?? [], this.volumes.sandbox(task.id)),
           ...(Array.isArray(def.args) ? { args: def.args.map(String) } : {}),
+          ...(typeof def.cmd === 'string' ? { cmd: def.cmd } : {}),
         });
       })
       .then((handle) => {

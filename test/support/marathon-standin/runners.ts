@@ -29,6 +29,11 @@ export interface TaskSpec {
   /** Directories of this machine the container sees (volumes, ./volumes.ts mountsOf). */
   mounts?: Mount[];
   args?: string[];
+  /**
+   * The app's `cmd`: "wrapped by Mesos via /bin/sh -c ${app.cmd}" (AppDefinition.json, cmd),
+   * which for a Docker image replaces its entrypoint and command.
+   */
+  cmd?: string;
 }
 
 export interface RunningTask {
@@ -104,7 +109,8 @@ export class DockerRunner implements TaskRunner {
       // mesosphere/marathon src/main/scala/mesosphere/mesos/TaskBuilder.scala (computeContainerInfo)
       '--label', `MESOS_TASK_ID=${spec.taskId}`,
       ...(spec.mounts ?? []).flatMap((m) => ['-v', `${m.hostDir}:${m.containerPath}${m.readOnly ? ':ro' : ''}`]),
-      ...envArgs, spec.image, ...(spec.args ?? []),
+      ...envArgs,
+      ...(spec.cmd !== undefined ? ['--entrypoint', '/bin/sh', spec.image, '-c', spec.cmd] : [spec.image, ...(spec.args ?? [])]),
     ];
     const dir = bridge ? await mkdtemp(path.join(os.tmpdir(), 'standin-netns-')) : '';
     const socketFor = (kind: 'bridge' | 'inside', port: number) => path.join(dir, `${kind}-${port}.sock`);
