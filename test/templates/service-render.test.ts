@@ -48,18 +48,18 @@ const EXPECTED_FILES = [
   '.github/workflows/ci.yml',
   '.gitignore',
   '.nvmrc',
+  '.oxlintrc.json',
   '.shovel/shovel.schema.json',
   'Dockerfile',
   'README.md',
-  'biome.json',
   'dev.env',
   'package-lock.json',
   'package.json',
-  'plop-templates/route.test.ts.hbs',
-  'plop-templates/route.ts.hbs',
-  'plopfile.js',
   'renovate.json',
   'scripts/env.ts',
+  'scripts/gen.ts',
+  'scripts/route.test.ts.tpl',
+  'scripts/route.ts.tpl',
   'shovel.yml',
   'src/app.ts',
   'src/config-validator.ts',
@@ -105,11 +105,11 @@ function fileOf(files: Map<string, string>, name: string): string {
 describe.each(VARIANTS)('service template (%s)', (_name, answers) => {
   const rendered = renderTree(serviceTemplateDir(), templateData(answers));
 
-  it('generates the expected files, dotfiles renamed and plop templates kept verbatim', async () => {
+  it('generates the expected files, dotfiles renamed and the route templates kept verbatim', async () => {
     const files = await rendered;
     expect(files.map((file) => file.path)).toEqual(EXPECTED_FILES);
-    const plop = fileOf(byPath(files), 'plop-templates/route.ts.hbs');
-    expect(plop).toContain('export default {{camelCase name}}Routes;');
+    const route = fileOf(byPath(files), 'scripts/route.ts.tpl');
+    expect(route).toContain('export default {{camelCase name}}Routes;');
   });
 
   it('writes JSON and YAML that parse', async () => {
