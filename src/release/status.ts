@@ -55,7 +55,8 @@ export async function dockerStatus(config: ShovelConfig): Promise<ServiceStatus>
     appId: appIdOf(config),
     target: 'docker',
     ...(newest ? { version: newest.version, image: newest.image } : {}),
-    instances: running.length,
+    // What shovel.yml asks for; the tasks list what runs.
+    instances: newest ? config.resources.instances : 0,
     // Healthy: every configured check passes and docker does not call it unhealthy.
     healthy: tasks.filter((t) => t.ready !== false && t.live !== false && t.dockerHealth !== 'unhealthy').length,
     tasks,

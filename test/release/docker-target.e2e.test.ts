@@ -22,6 +22,7 @@ import {
   makeServiceRepo,
   runShovel,
   setBehaviour,
+  SHOVEL_BIN,
   type ShovelRun,
 } from './helpers.js';
 
@@ -295,6 +296,15 @@ dockerSuite('shovel release --target docker (real engine and registry)', (env) =
     const logs = await runShovel(['logs', '--tail', '1'], { cwd: dir, env: shovelEnv });
     expect(logs.exitCode, logs.stderr).toBe(0);
     expect(logs.stdout.split('\n').sort()).toEqual([`${names[0]} | listening on ${httpPort} ${metricsPort}`, `${names[1]} | listening on ${httpPort + 1} ${metricsPort + 1}`]);
+
+    // --follow keeps printing until Ctrl-C, the way to end it: exit 0, nothing on stderr.
+    const follow = execa(process.execPath, [SHOVEL_BIN, 'logs', '--follow', '--tail', '1'], { cwd: dir, env: { ...shovelEnv, CI: 'true' }, reject: false });
+    let seen = '';
+    follow.stdout!.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+    for (let i = 0; i < 100 && seen.split('\n').filter(Boolean).length < 2; i += 1) await new Promise((r) => setTimeout(r, 100));
+    expect(seen.split('\n').filter(Boolean).sort()).toEqual(logs.stdout.split('\n').sort());
+    follow.kill('SIGINT');
+    expect(await follow).toMatchObject({ exitCode: 0, stderr: '' });
 
     const history = await runShovel(['history', '--json'], { cwd: dir, env: shovelEnv });
     expect(history.exitCode, history.stderr).toBe(0);
