@@ -13,7 +13,7 @@
  *   `--env NAME` so the value never appears on a command line), secrets from the shell,
  *   the shutdown timings and the port variables.
  */
-import { describeCheck, type Check, type ShovelConfig } from '../config/schema.js';
+import { describeCheck, portEnvOf, type Check, type ShovelConfig } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import { LABEL_HEALTH, LABEL_INSTANCE, LABEL_PORT, LABEL_PORT_PREFIX, LABEL_SERVICE, LABEL_VERSION, runCommand, type Mount, type NetworkMode, type ReleasedChecks, type RunSpec } from '../docker/containers.js';
 import { LISTEN_ADDRESS_ENV, LISTEN_EVERYWHERE } from './port-contract.js';
@@ -115,7 +115,8 @@ export function planDocker(config: ShovelConfig, options: { image: string; tag: 
   const instances: InstancePlan[] = [];
   for (let index = 0; index < config.resources.instances; index += 1) {
     const ports = instancePorts(config.ports, index);
-    const portEnv = config.ports.flatMap((p, i) => (p.env ? [{ name: p.env, value: String(network === 'host' ? ports[i]!.hostPort : p.containerPort) }] : []));
+    // The host port of this instance where the software shares the host's network, else its container port.
+    const portEnv = Object.entries(portEnvOf(config, network === 'host' ? 'host' : 'container', index)).map(([name, value]) => ({ name, value }));
     const mounts: Mount[] = config.volumes.map((v) =>
       v.persistent
         ? { type: 'volume', source: volumeName(service, v.name, index), target: v.containerPath }
