@@ -233,7 +233,7 @@ export async function inspectContainers(ids: readonly string[]): Promise<Contain
  * Every container (running or not) Shovel started for `service`, newest first. The image
  * carries shovel.service too (build.ts labels it) and containers inherit their image's labels,
  * so any other container of the image (a developer's `docker run`, a Marathon task on this
- * host) has it as well: only runArgs sets shovel.port, and both filters must match.
+ * host) has it as well: only the docker target's run specs set shovel.port, and both filters must match.
  */
 export async function listServiceContainers(service: string): Promise<ContainerInfo[]> {
   const filters = ['--filter', `label=${LABEL_SERVICE}=${service}`, '--filter', `label=${LABEL_PORT}`];
