@@ -123,7 +123,8 @@ dockerSuite('shovel release --target marathon, a service with a persistent volum
   it('a version that never becomes ready is rolled back onto the same volume: exit 1, the data and the previous version there', async () => {
     const volume = standin.app(appId)!.reservations[0]!.volumes[0]!;
     await setBehaviour(dir, { ready: false, message: 'broken' });
-    const { run, record } = await release('--deadline', '12');
+    // A resident rollback stops the new task before the old version starts again: room for both.
+    const { run, record } = await release('--deadline', '18');
     expect(run.exitCode).toBe(1);
     expect(record.error?.code).toBe('SHOVEL_ERR_MARATHON_ROLLED_BACK');
     const [task] = runningTasks();
