@@ -3,7 +3,7 @@
  * it to bench/results.md. Runs after `npm run build` (the package.json script does it): every
  * measurement uses the BUILT bins.
  *
- * Flags: --quick (fewer runs, shorter load, writes nothing), --only=scaffold,cold,load,image,release
+ * Flags: --quick (fewer runs, shorter load, writes nothing), --only=scaffold,cold,load,install,image,release
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -17,17 +17,18 @@ import { commands, markdown, table } from './lib/report.js';
 import { fastifyVersion, preparedService, ROOT } from './lib/service.js';
 import { ms } from './lib/stats.js';
 import { imageSize } from './image.js';
+import { installSize } from './install.js';
 import { firstRelease } from './release.js';
 import { scaffold } from './scaffold.js';
 import { throughput } from './throughput.js';
 
-const ALL = ['scaffold', 'cold', 'load', 'image', 'release'];
+const ALL = ['scaffold', 'cold', 'load', 'install', 'image', 'release'];
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
 const only = new Set(values.only ? values.only.split(',') : ALL);
 const quick = values.quick;
 const settings = quick
-  ? { scaffoldRuns: 5, coldRuns: 4, rounds: 2, duration: 2, warmup: 1, connections: 10 }
-  : { scaffoldRuns: 15, coldRuns: 10, rounds: 5, duration: 4, warmup: 2, connections: 10 };
+  ? { scaffoldRuns: 5, coldRuns: 4, rounds: 2, duration: 2, warmup: 1, connections: 10, installRounds: 1 }
+  : { scaffoldRuns: 15, coldRuns: 10, rounds: 5, duration: 4, warmup: 2, connections: 10, installRounds: 2 };
 
 const started = performance.now();
 const loadAtStart = os.loadavg()[0];
@@ -68,13 +69,13 @@ async function main() {
   await measure('scaffold', 'Scaffold time', () => scaffold({ runs: settings.scaffoldRuns, log }), results);
 
   let service;
-  if (['cold', 'load', 'image'].some((name) => only.has(name))) {
+  if (['cold', 'load', 'install', 'image'].some((name) => only.has(name))) {
     service = await preparedService(log);
     log(`service: ${service.dir}${service.cached ? ' (cached)' : ` (set up in ${ms(service.setupMs)})`}`);
   }
   /** The fastify-cli baseline, or why there is none: its rows then say FAILED, the others go on. */
   let fastifyCli;
-  if (['cold', 'load'].some((name) => only.has(name))) {
+  if (['cold', 'load', 'install'].some((name) => only.has(name))) {
     try {
       const app = await preparedFastifyCliApp(log);
       fastifyCli = { ...app, fastify: await appFastifyVersion(app.dir) };
@@ -91,6 +92,7 @@ async function main() {
   }
   await measure('cold', 'Cold start to ready', () => coldStart({ serviceDir: service.dir, fastifyCli, runs: settings.coldRuns, log }), results);
   await measure('load', 'Throughput GET /v1/hello', () => throughput({ serviceDir: service.dir, fastifyCli, ...settings, log }), results);
+  await measure('install', 'Install', () => installSize({ serviceDir: service.dir, fastifyCli, rounds: settings.installRounds, log }), results);
 
   const docker = only.has('image') || only.has('release') ? await dockerEnv() : undefined;
   if (docker && !docker.ok) {

@@ -11,7 +11,8 @@ import { timeProcess } from './lib/proc.js';
 import { CREATE_BIN, ROOT } from './lib/service.js';
 
 const VITE_BIN = path.join(ROOT, 'node_modules', 'create-vite', 'index.js');
-const TARGET = 1.5;
+/** The issue's target: no slower than create-vite, while writing several times its files. */
+const TARGET = 1;
 
 /** Files and bytes under `dir`. */
 async function countFiles(dir) {
@@ -65,7 +66,7 @@ export async function scaffold({ runs, log }) {
           shovel: `${ms(a)} (${counts.shovel.files} files, ${(counts.shovel.bytes / 1024).toFixed(0)} KiB)`,
           baseline: `${ms(b)} (${counts.vite.files} files, ${(counts.vite.bytes / 1024).toFixed(0)} KiB)`,
           ratio: r,
-          target: `<= ${TARGET}x`,
+          target: `<= ${TARGET.toFixed(1)}x`,
           pass: r <= TARGET,
           command: `node bin/create-shovel.js DIR --yes --no-git --no-install  vs  node node_modules/create-vite/index.js DIR --template vanilla-ts --no-interactive --no-immediate --overwrite`,
         },
