@@ -10,6 +10,7 @@ import { loadConfig } from '../config/load.js';
 import { versionSchema } from '../config/schema.js';
 import { imageTag } from '../docker/tag.js';
 import { dialectFor, renderAppDefinition } from '../marathon/render.js';
+import { renderNotes } from '../marathon/render-notes.js';
 import { MarathonClient } from '../marathon/client.js';
 import type { MarathonDialect } from '../marathon/types.js';
 import { validateAppDefinition } from '../marathon/validate.js';
@@ -236,7 +237,7 @@ async function render(
   const redactor = Redactor.fromEnv();
   try {
     const { config } = await loadConfig(cwd, configPath);
-    let ref = image;
+    let ref = image ?? config.image.ref;
     if (!ref) {
       const [pkg, git] = await Promise.all([readVersionFacts(cwd, { override: releaseVersion, configured: config.version }), gitState(cwd)]);
       ref = `${config.image.repository}:${imageTag({ version: pkg.version, sha: git.sha, ...(git.dirty ? { dirtyAt: new Date() } : {}) })}`;
@@ -252,6 +253,8 @@ async function render(
     }
     const definition = renderAppDefinition(config, { image: ref, dialect: chosen });
     validateAppDefinition(definition, chosen);
+    // What the definition cannot say (e.g. a TCP readiness check): on stderr, so stdout stays JSON.
+    for (const note of renderNotes(config, chosen)) process.stderr.write(`note: ${note}\n`);
     process.stdout.write(`${JSON.stringify(definition, null, 2)}\n`);
   } catch (error) {
     throw redactor.error(error);

@@ -55,6 +55,7 @@ export function dryRunPlan(record: ReleaseRecord, config: ShovelConfig, facts: D
       `Render: app ${record.appId} for Marathon ${facts.marathon.version} (dialect ${facts.marathon.dialect})`,
       `Deploy: PUT ${config.marathon.url}/v2/apps${record.appId}?partialUpdate=false${out.force ? '&force=true' : ''}`,
       `Wait: ${config.resources.instances} healthy task(s) of the new version within ${deadline}, else roll back to the previous version`,
+      ...facts.marathon.notes.map((note) => `Note: ${note}`),
     );
   }
   plan.push(`Record: git tag ${gitTagName(facts.tag)} + a line in .shovel/releases.log`);

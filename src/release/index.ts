@@ -22,7 +22,7 @@ import { imageTag, registryHostOf, refVersion, repositoryOfRef } from '../docker
 import { imageExists } from '../docker/containers.js';
 import { pullImage } from '../docker/pull.js';
 import { Progress } from '../ui/progress.js';
-import { deployToDocker } from './docker-target.js';
+import { deployToDocker, preflightDocker } from './docker-target.js';
 import { dryRunPlan } from './dry-run.js';
 import { marathonAuthFromEnv, prepareMarathon, deployMarathon, releaseLabels, type MarathonPlan } from './marathon-target.js';
 import { checkDockerEngine, chooseTarget, readVersionFacts, requireCleanTree, type TargetName } from './preflight.js';
@@ -157,6 +157,13 @@ async function run(ctx: Context, startedAt: Date): Promise<void> {
     if (upstream && target === 'marathon') return { config, pkg, git, tag, registry, deadlineMs, marathon, session: undefined };
     update('docker engine');
     await checkDockerEngine(signal);
+    if (target === 'docker') {
+      // Ports, networking and the containers it replaces, before anything is built; the
+      // values it passes from the shell are secrets like any other.
+      update('docker target');
+      const plan = await preflightDocker(config, { image: record.image.ref, tag, env });
+      ctx.redactor.add(Object.values(plan.clientEnv));
+    }
     // Nothing is pushed for an upstream image: the registry is the agents' (or docker pull's) business.
     if (upstream) return { config, pkg, git, tag, registry, deadlineMs, marathon, session: undefined };
     update('BuildKit');
@@ -245,7 +252,8 @@ async function run(ctx: Context, startedAt: Date): Promise<void> {
   // Deploy, wait, roll back --------------------------------------------------------------------
   if (record.target === 'docker') {
     progress.skip('Render', 'docker target has no app definition');
-    const deployed = await deployToDocker({ config, image: ref, tag, deadlineMs, progress, ...(signal ? { signal } : {}) });
+    const deployed = await deployToDocker({ config, image: ref, tag, deadlineMs, progress, env, ...(signal ? { signal } : {}) });
+    record.commands = [...(record.commands ?? []), ...deployed.commands];
     record.docker = {
       container: deployed.container,
       containerId: deployed.containerId,

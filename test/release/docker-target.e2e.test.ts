@@ -223,12 +223,14 @@ dockerSuite('shovel release --target docker (real engine and registry)', (env) =
     const buildLine = planned.record.plan?.find((line) => line.startsWith('Build: '));
     // Only the time the build started differs between the two runs.
     const sameTime = (command: string) => command.replace(/CREATED=\S+/g, 'CREATED=<time>').replace(/org\.opencontainers\.image\.created=\S+/g, 'created=<time>');
-    expect(record.commands).toHaveLength(1);
+    // record.commands: the docker build, then the docker run of each instance, as they ran.
+    expect(record.commands).toHaveLength(2);
     expect(sameTime(`Build: ${record.commands![0]}`)).toBe(sameTime(buildLine!));
-    // The docker run command: the Deploy step's detail is the command it ran.
     const plannedRuns = planned.record.plan!.filter((line) => line.startsWith('Deploy: '));
-    const ran = record.steps.filter((step) => step.name === 'Deploy').map((step) => `Deploy: ${step.detail}`);
     expect(plannedRuns).toHaveLength(1);
+    expect(`Deploy: ${record.commands![1]}`).toBe(plannedRuns[0]);
+    // The Deploy step's detail is the command it ran, too.
+    const ran = record.steps.filter((step) => step.name === 'Deploy').map((step) => `Deploy: ${step.detail}`);
     expect(ran).toEqual(plannedRuns);
     releases.push(record);
   });
@@ -269,7 +271,7 @@ dockerSuite('shovel release --target docker (real engine and registry)', (env) =
     await commitAll(dir, 'server.js as before');
   });
 
-  it('a host port held by another program fails the release before anything is stopped', async () => {
+  it('a host port held by another program fails the release in Preflight, before anything is built or stopped', async () => {
     await shovelYml(1);
     // Nothing of ours holds hostPort + 5 of metrics: take it, and point metrics at it.
     const blocker = net.createServer();
@@ -282,7 +284,7 @@ dockerSuite('shovel release --target docker (real engine and registry)', (env) =
       const { run, record } = await release('busy port');
       expect(run.exitCode).toBe(1);
       expect(record.error?.message).toContain(`Host port ${metricsPort + 5}/tcp (metrics) is in use by something other than ${serviceId}`);
-      expect(record.steps.map((s) => `${s.name}:${s.status}`).slice(-1)).toEqual(['Deploy:failed']);
+      expect(record.steps.map((s) => `${s.name}:${s.status}`)).toEqual(['Preflight:failed']);
       expect(await running()).toEqual(before);
     } finally {
       blocker.close();
