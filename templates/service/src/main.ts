@@ -62,6 +62,9 @@ async function main(): Promise<void> {
   }
   lifecycle.markReady();
   app.log.info("ready");
+  // The metrics registry (prom-client and its default collectors) is made once the service
+  // takes traffic, not before: see createMetrics.
+  setImmediate(() => metrics.registry);
 }
 
 await main();

@@ -3,8 +3,9 @@
  * and a global registry refuses a metric registered twice). Served on METRICS_PORT by a
  * separate server so /metrics is never reachable through the public port.
  */
+import { createRequire } from "node:module";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import { collectDefaultMetrics, Gauge, type Metric, Registry } from "prom-client";
+import type { Metric, Registry } from "prom-client";
 import type { Config } from "./config.js";
 
 /** Route label for requests that matched no route: raw URLs would explode label cardinality. */
@@ -103,14 +104,38 @@ export class RequestDurations {
 }
 
 export interface Metrics {
-  registry: Registry;
+  /** The prom-client registry: every metric /metrics serves. Made on first use (see below). */
+  readonly registry: Registry;
   httpRequestDuration: RequestDurations;
 }
 
 /** What runs when no build says otherwise (tests, `npm run dev`). */
 const UNKNOWN_BUILD: Config["build"] = { version: "0.0.0", revision: "unknown" };
 
+/**
+ * The request path needs only RequestDurations, so prom-client (a tenth of a cold start:
+ * every metric type, the default collectors, node:cluster) is loaded when the registry is
+ * first used: main.ts asks for it right after the service is ready, tests and scrapes when
+ * they read it. The default collectors count from then on (process CPU, GC, event-loop lag),
+ * which rate() reads the same; process_start_time_seconds is still the process's.
+ */
 export function createMetrics(build: Config["build"] = UNKNOWN_BUILD): Metrics {
+  const httpRequestDuration = new RequestDurations();
+  let registry: Registry | undefined;
+  return {
+    httpRequestDuration,
+    get registry() {
+      registry ??= registryWith(httpRequestDuration, build);
+      return registry;
+    },
+  };
+}
+
+function registryWith(httpRequestDuration: RequestDurations, build: Config["build"]): Registry {
+  // Required, not imported: the registry is made synchronously, and prom-client is CommonJS.
+  const { collectDefaultMetrics, Gauge, Registry } = createRequire(import.meta.url)(
+    "prom-client",
+  ) as typeof import("prom-client");
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   // The usual info-metric shape: always 1, the build in its labels, so dashboards can join
@@ -121,11 +146,10 @@ export function createMetrics(build: Config["build"] = UNKNOWN_BUILD): Metrics {
     labelNames: ["version", "revision"] as const,
     registers: [registry],
   }).set(build, 1);
-  const httpRequestDuration = new RequestDurations();
   // The registry needs only name, help, type and get(); its Metric type lists prom-client's
   // own classes.
   registry.registerMetric(httpRequestDuration as unknown as Metric);
-  return { registry, httpRequestDuration };
+  return registry;
 }
 
 /**
