@@ -125,7 +125,9 @@ const portEntry = z
 const contractPorts = z
   .object({
     http: ranged('port').describe('The HTTP port the service listens on inside its container ($PORT), behind the public URL.'),
-    metrics: ranged('port').describe('The private metrics port ($METRICS_PORT), never given a public URL; must differ from ports.http.'),
+    metrics: ranged('port').describe(
+      'The private metrics port ($METRICS_PORT), never given a public URL; must differ from ports.http. On the docker target its host port moves past the http ports of every instance when they would reach it.',
+    ),
   })
   .strict();
 
@@ -375,6 +377,19 @@ function volumeNameOf(containerPath: string, index: number): string {
 
 type Issue = { path: (string | number)[]; message: string };
 
+/**
+ * The {http, metrics} form as named ports. Their host ports are the container ports, except
+ * that metrics moves past the http ports of every instance (instance i takes hostPort + i)
+ * when they would reach it: the usual metrics = http + 1 with two instances.
+ */
+function contractPortSpecs(ports: { http: number; metrics: number }, instances: number): PortSpec[] {
+  const overlap = ports.metrics < ports.http + instances && ports.http < ports.metrics + instances;
+  return [
+    { name: 'http', containerPort: ports.http, protocol: 'tcp', public: true, env: 'PORT', hostPort: ports.http },
+    { name: 'metrics', containerPort: ports.metrics, protocol: 'tcp', public: false, env: 'METRICS_PORT', hostPort: overlap ? ports.http + instances : ports.metrics },
+  ];
+}
+
 /** Normalizes the parsed file into ShovelConfig, and checks the rules that span keys. */
 function normalize(parsed: Parsed, issues: Issue[]): ShovelConfig {
   const contract = !Array.isArray(parsed.ports);
@@ -382,10 +397,7 @@ function normalize(parsed: Parsed, issues: Issue[]): ShovelConfig {
     contract ? ['ports', i === 0 ? 'http' : 'metrics'] : ['ports', i, ...(key ? [key] : [])];
   const ports: PortSpec[] = Array.isArray(parsed.ports)
     ? parsed.ports.map((p) => ({ ...p, hostPort: p.hostPort ?? defaultHostPort(p.containerPort) }))
-    : [
-        { name: 'http', containerPort: parsed.ports.http, protocol: 'tcp', public: true, env: 'PORT', hostPort: parsed.ports.http },
-        { name: 'metrics', containerPort: parsed.ports.metrics, protocol: 'tcp', public: false, env: 'METRICS_PORT', hostPort: parsed.ports.metrics },
-      ];
+    : contractPortSpecs(parsed.ports, parsed.resources.instances);
   const metrics = parsed.metrics ?? (contract ? { port: 'metrics', path: '/metrics' } : undefined);
   const firstTcp = ports.find((p) => p.protocol === 'tcp')?.name;
 

@@ -105,10 +105,31 @@ function blockersOf(instance: InstancePlan, running: readonly ContainerInfo[]): 
  * Checks that need the engine but change nothing: the default network exists, and no program
  * other than this service's own containers holds a host port the release needs.
  */
+/** Two instances' ports on one host port, or a port above 65535, in words; undefined when none. */
+export function hostPortClash(plan: DockerPlan): string | undefined {
+  const seen = new Map<string, string>();
+  for (const instance of plan.instances) {
+    for (const p of instance.ports) {
+      const what = `port ${p.name} of instance ${instance.index}`;
+      if (p.hostPort > 65535) return `Host port ${p.hostPort} of ${what} is above 65535.`;
+      const other = seen.get(portKey(p));
+      if (other) return `Host port ${portKey(p)} would be both ${other} and ${what}.`;
+      seen.set(portKey(p), what);
+    }
+  }
+  return undefined;
+}
+
 export async function checkDockerTarget(plan: DockerPlan, running: readonly ContainerInfo[], service: string): Promise<void> {
   if (plan.missing.length > 0) throw missingShellError(plan.missing);
+  const clash = hostPortClash(plan);
+  if (clash) {
+    throw new UsageError('SHOVEL_ERR_DOCKER_PORTS', clash, {
+      hint: 'Instance i publishes every port on its hostPort + i: give the ports hostPorts further apart in shovel.yml.',
+    });
+  }
   if (plan.network === 'default' && !(await networkExists('bridge'))) {
-    throw new UsageError('SHOVEL_ERR_DOCKER_RUN', "The Docker engine has no default (bridge) network to publish the service's ports on.", {
+    throw new UsageError('SHOVEL_ERR_DOCKER_NETWORK', "The Docker engine has no default (bridge) network to publish the service's ports on.", {
       hint: 'Set docker.network: host in shovel.yml, or SHOVEL_DOCKER_NETWORK=host (the software then shares the host network).',
     });
   }
@@ -116,7 +137,7 @@ export async function checkDockerTarget(plan: DockerPlan, running: readonly Cont
   const needed = plan.instances.flatMap((i) => i.ports).filter((p) => !ours.has(portKey(p)));
   const busy = await busyPorts(needed);
   if (busy.length > 0) {
-    throw new StepError('SHOVEL_ERR_DOCKER_RUN', `Host port${busy.length > 1 ? 's' : ''} ${busy.map((p) => `${portKey(p)} (${p.name})`).join(', ')} ${busy.length > 1 ? 'are' : 'is'} in use by something other than ${service}.`, {
+    throw new StepError('SHOVEL_ERR_HOST_PORT_BUSY', `Host port${busy.length > 1 ? 's' : ''} ${busy.map((p) => `${portKey(p)} (${p.name})`).join(', ')} ${busy.length > 1 ? 'are' : 'is'} in use by something other than ${service}.`, {
       hint: 'Stop what holds it, or choose another hostPort for that port in shovel.yml.',
     });
   }

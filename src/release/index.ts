@@ -256,6 +256,7 @@ async function run(ctx: Context, startedAt: Date): Promise<void> {
     record.commands = [...(record.commands ?? []), ...deployed.commands];
     record.docker = {
       container: deployed.container,
+      containers: deployed.instances.map((i) => i.container),
       containerId: deployed.containerId,
       port: deployed.port,
       metricsPort: deployed.metricsPort,

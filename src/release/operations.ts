@@ -66,6 +66,7 @@ export async function rollback(options: RollbackOptions): Promise<ReleaseRecord>
       record.image = { repository: config.image.repository, tag: done.version, ref: done.image };
       record.docker = {
         container: done.deployed.container,
+        containers: done.deployed.instances.map((i) => i.container),
         containerId: done.deployed.containerId,
         port: done.deployed.port,
         metricsPort: done.deployed.metricsPort,

@@ -35,7 +35,10 @@ export interface ReleaseRecord {
   /** Where the service now answers (public URL on Marathon with publicHost; local URL on docker). */
   url?: string;
   docker?: {
+    /** Instance 0. */
     container: string;
+    /** Every instance's container, instance 0 first. */
+    containers: string[];
     containerId?: string;
     port: number;
     metricsPort: number;

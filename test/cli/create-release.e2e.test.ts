@@ -14,6 +14,7 @@ import type { ReleaseRecord } from '../../src/release/record.js';
 import { createShovel, tempDir } from '../support/cli.js';
 import { dockerSuite } from '../support/environment.js';
 import { DOCKER_RELEASE_STEPS } from '../release/helpers.js';
+import { freePortPair } from '../support/service-fixture.js';
 
 dockerSuite('create-shovel --release (built bin, real engine and registry)', (env) => {
   const name = `cr-e2e-${randomBytes(3).toString('hex')}`;
@@ -34,7 +35,8 @@ dockerSuite('create-shovel --release (built bin, real engine and registry)', (en
     cwd = await tempDir('shovel-create-release-');
     const started = Date.now();
     const r = await createShovel(
-      [name, '--yes', '--release', '--json', '--image-repository', env.registry, '--node-image', env.nodeImage, '--instances', '1'],
+      // Ports of its own (metrics is port + 1): the docker target binds them on this host, where other suites run too.
+      [name, '--yes', '--release', '--json', '--image-repository', env.registry, '--node-image', env.nodeImage, '--instances', '1', '--port', String(await freePortPair())],
       {
         cwd,
         env: {

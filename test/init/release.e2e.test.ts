@@ -10,13 +10,15 @@ import { afterAll, expect, it } from 'vitest';
 import { commitAll, git, runShovel } from '../release/helpers.js';
 import { tempDir } from '../support/cli.js';
 import { dockerSuite } from '../support/environment.js';
+import { freePort } from '../support/service-fixture.js';
 
-// A server that is not an npm project: one file-less node -e, listening where the target says ($PORT).
-const DOCKERFILE = `ARG NODE_IMAGE=node:26-bookworm-slim
+// A server that is not an npm project: one file-less node -e on the port it EXPOSEs (a port of
+// its own: with host networking it binds it on this host, where other suites run too).
+const dockerfile = (port: number) => `ARG NODE_IMAGE=node:26-bookworm-slim
 FROM \${NODE_IMAGE}
 USER node
-EXPOSE 8080
-CMD ["node", "-e", "require('http').createServer((q, s) => s.end('plain')).listen(process.env.PORT || 8080)"]
+EXPOSE ${port}
+CMD ["node", "-e", "require('http').createServer((q, s) => s.end('plain')).listen(${port})"]
 `;
 
 dockerSuite('shovel init --yes, then shovel release (real engine and registry)', (env) => {
@@ -33,7 +35,8 @@ dockerSuite('shovel init --yes, then shovel release (real engine and registry)',
   it('releases a repository without package.json, tagged from git describe', async () => {
     const dir = path.join(await tempDir('shovel-init-release-'), name);
     await mkdir(dir);
-    await writeFile(path.join(dir, 'Dockerfile'), DOCKERFILE);
+    const port = await freePort();
+    await writeFile(path.join(dir, 'Dockerfile'), dockerfile(port));
     const init = await runShovel(['init', '--yes', '--image-repository', env.registry, '--instances', '1'], { cwd: dir });
     expect(init.exitCode, init.stderr).toBe(0);
     await git(dir, 'init', '-q');
@@ -48,5 +51,6 @@ dockerSuite('shovel init --yes, then shovel release (real engine and registry)',
     const record = JSON.parse(run.stdout.trim().split('\n').pop()!) as { outcome: string; image: { ref: string }; docker?: { url?: string } };
     expect(record.outcome).toBe('healthy');
     expect(record.image.ref).toBe(`${env.registry}/${name}:${sha}-${sha}`);
+    expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('plain');
   });
 });

@@ -23,7 +23,7 @@ import type { ReleaseRecord } from '../../src/release/record.js';
 import { dockerSuite } from '../support/environment.js';
 import { startMarathonStandin, type MarathonStandin } from '../support/marathon-standin/index.js';
 import { loadMarathonSchemas } from '../support/marathon-standin/schemas.js';
-import { installedService, workingCopy } from '../support/service-fixture.js';
+import { freePortPair, installedService, workingCopy } from '../support/service-fixture.js';
 import { commitAll, getJson, git, runShovel, type ShovelRun } from './helpers.js';
 
 dockerSuite('generated service: shovel release to docker and to Marathon', (env) => {
@@ -99,6 +99,10 @@ dockerSuite('generated service: shovel release to docker and to Marathon', (env)
     doc.setIn(['shutdown', 'timeoutMs'], 2000);
     doc.setIn(['killGracePeriodSeconds'], 5);
     doc.setIn(['marathon', 'url'], standin.url);
+    // Ports of its own: the docker target binds them on this host, where other suites run too.
+    const port = await freePortPair();
+    doc.setIn(['ports', 'http'], port);
+    doc.setIn(['ports', 'metrics'], port + 1);
     await writeFile(file, doc.toString());
 
     await git(dir, 'init', '-q');
@@ -134,7 +138,9 @@ dockerSuite('generated service: shovel release to docker and to Marathon', (env)
     expect(await getJson(`${record.url}/v1/hello`)).toEqual({ status: 200, body: { message: 'Hello, world!' } });
     // Metrics on the private port only.
     expect((await fetch(`http://127.0.0.1:${record.docker?.metricsPort}/metrics`)).status).toBe(200);
-    expect(await running()).toEqual([record.docker?.container]);
+    // Both instances of the generated service's default, each on its own host ports.
+    expect(record.docker?.containers).toHaveLength(2);
+    expect((await running()).sort()).toEqual([...record.docker!.containers].sort());
     expect(await git(dir, 'status', '--porcelain')).toBe('');
     dockerReleases.push(record);
   }, 300_000);
@@ -145,11 +151,12 @@ dockerSuite('generated service: shovel release to docker and to Marathon', (env)
     expect(run.exitCode, run.stderr).toBe(0);
     const first = dockerReleases[0]!;
     expect(record.image.tag).not.toBe(first.image.tag);
-    expect(record.docker?.stopped).toEqual([first.docker?.container]);
+    expect([...record.docker!.stopped].sort()).toEqual([...first.docker!.containers].sort());
+    // The same address, release after release, now answering with the new code.
+    expect(record.url).toBe(first.url);
     expect(await getJson(`${record.url}/v1/hello`)).toEqual({ status: 200, body: { message: 'Hello, world! (v2)' } });
     expect(await getJson(`${record.url}/health/ready`)).toMatchObject({ status: 200 });
-    expect(await getJson(`${first.url}/v1/hello`)).toEqual({ error: 'ECONNREFUSED' });
-    expect(await running()).toEqual([record.docker?.container]);
+    expect((await running()).sort()).toEqual([...record.docker!.containers].sort());
     // The old container drained and exited cleanly (SIGTERM reached node as PID 1)... and was removed.
     expect((await docker('inspect', String(first.docker?.containerId))).exitCode).not.toBe(0);
     dockerReleases.push(record);
@@ -219,7 +226,7 @@ dockerSuite('generated service: shovel release to docker and to Marathon', (env)
     const sent = JSON.parse(String(standin!.faults.putBodies.at(-1))) as Record<string, unknown>;
     expect(loadMarathonSchemas()!.validate('1.7', sent).errors).toEqual([]);
     // The docker-target container of the earlier release is untouched by a Marathon release.
-    expect(await running()).toEqual(expect.arrayContaining([dockerReleases[1]!.docker!.container]));
+    expect(await running()).toEqual(expect.arrayContaining(dockerReleases[1]!.docker!.containers));
     marathonReleases.push(record);
   }, 300_000);
 
@@ -233,7 +240,7 @@ dockerSuite('generated service: shovel release to docker and to Marathon', (env)
     const { run, record } = await release('docker third', '--target', 'docker', '--cwd', dir);
     expect(run.exitCode, run.stderr).toBe(0);
     const previous = dockerReleases[1]!;
-    expect(record.docker?.stopped).toEqual([previous.docker?.container]);
+    expect([...record.docker!.stopped].sort()).toEqual([...previous.docker!.containers].sort());
     expect(await getJson(`${record.url}/v1/hello`)).toEqual({ status: 200, body: { message: 'Hello, world! (v5)' } });
     // Marathon's tasks were not stopped by the docker target and still serve v4.
     expect(app.tasks.filter((t) => t.state === 'running').map((t) => t.id)).toEqual(tasks.map((t) => t.id));
@@ -244,6 +251,6 @@ dockerSuite('generated service: shovel release to docker and to Marathon', (env)
     // status on the docker target counts the container it runs, not Marathon's tasks.
     const status = await runShovel(['status', '--json', '--target', 'docker'], { cwd: dir, env: shovelEnv });
     expect(status.exitCode, status.stderr).toBe(0);
-    expect(JSON.parse(status.stdout)).toMatchObject({ version: record.image.tag, healthy: 1, instances: 1 });
+    expect(JSON.parse(status.stdout)).toMatchObject({ version: record.image.tag, healthy: 2, instances: 2 });
   }, 300_000);
 });

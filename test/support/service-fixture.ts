@@ -218,3 +218,21 @@ export async function freePort(): Promise<number> {
   if (address === null || typeof address === 'string') throw new Error('no TCP port');
   return address.port;
 }
+
+/** Two consecutive ports free on 127.0.0.1 right now (a generated service's http and metrics ports). */
+export async function freePortPair(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (port >= 65535) continue;
+    const server = createServer();
+    const ok = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port + 1, '127.0.0.1', () => resolve(true));
+    });
+    if (ok) {
+      server.close();
+      await once(server, 'close');
+      return port;
+    }
+  }
+}
