@@ -1,8 +1,11 @@
 /**
  * The port contract between Shovel and the service it releases, stated once: the service
  * listens for HTTP on $PORT and serves metrics on $METRICS_PORT, and reads nothing else for
- * its ports. Shovel sets both to the ports the service must bind where it runs: on Marathon the
- * CONTAINER ports of the port mappings, on the docker target the ports it picked.
+ * its ports (shovel.yml's `ports: {http, metrics}` form; in the list form any port may name
+ * the variable it is read from with `env`). Shovel sets each to the port the service must bind
+ * where it runs: on Marathon and on the docker target's default network the CONTAINER port; on
+ * the docker target with host networking the instance's host port (portEnvOf in
+ * src/config/schema.ts).
  *
  * Why not Marathon's own variables: in bridge mode every port variable Marathon sets (PORT0..,
  * PORT_<containerPort>, PORT_<NAME>, PORT, PORTS) holds a HOST port, while the application

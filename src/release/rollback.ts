@@ -1,9 +1,10 @@
 /**
  * `shovel rollback [version]`: put an earlier version back, through the same health gate as a
  * release. Without a version: the one before what serves now.
- * - docker: the earlier image (still in the local engine: nothing is pulled) is started
- *   next to the current one and replaces it only once healthy. Versions come from
- *   .shovel/releases.log (successful releases only).
+ * - docker: the earlier image (still in the local engine: nothing is pulled) replaces the
+ *   current instances one at a time on the same host ports, through the same health gate;
+ *   a failure puts the current ones back. Versions come from .shovel/releases.log
+ *   (successful releases only).
  * - marathon: PUT {id, version} (Marathon's own rollback), then the same wait as a release.
  */
 import { appIdOf, type ShovelConfig } from '../config/schema.js';
