@@ -144,9 +144,8 @@ export class MarathonClient {
    * (src/marathon/deploy.ts).
    */
   async putApp(appId: string, definition: Record<string, unknown>, options: { force?: boolean; signal?: AbortSignal } = {}): Promise<DeploymentRef> {
-    const query: Array<[string, string]> = [['partialUpdate', 'false']];
-    if (options.force) query.push(['force', 'true']);
-    return this.deploymentRef('PUT', appPath(appId), { query, body: definition, idempotent: false, subject: `app ${appId}`, signal: options.signal });
+    const { path, query } = putAppRequest(appId, options);
+    return this.deploymentRef('PUT', path, { query, body: definition, idempotent: false, subject: `app ${appId}`, signal: options.signal });
   }
 
   async listVersions(appId: string, signal?: AbortSignal): Promise<string[]> {
@@ -245,7 +244,7 @@ export class MarathonClient {
 
   private async requestWithHeaders(method: string, path: string, options: RequestOptions): Promise<{ body: unknown; headers?: Headers }> {
     const attempts = options.idempotent ? Math.max(1, this.retry.attempts) : 1;
-    const command = `${method} ${path}${options.query?.length ? `?${new URLSearchParams(options.query)}` : ''}`;
+    const command = requestLine({ method, path, query: options.query ?? [] });
     let lastError: MarathonError | undefined;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (attempt > 1) {
@@ -434,6 +433,18 @@ export class MarathonClient {
 }
 
 /** /v2/apps/payments/orders: app ids are paths, each segment encoded on its own. */
+/** The request that replaces an app's definition (what putApp sends; the dry run prints it). */
+export function putAppRequest(appId: string, options: { force?: boolean } = {}): { method: 'PUT'; path: string; query: Array<[string, string]> } {
+  const query: Array<[string, string]> = [['partialUpdate', 'false']];
+  if (options.force) query.push(['force', 'true']);
+  return { method: 'PUT', path: appPath(appId), query };
+}
+
+/** `PUT /v2/apps/x?partialUpdate=false` as a line of text. */
+export function requestLine(request: { method: string; path: string; query: Array<[string, string]> }, base = ''): string {
+  return `${request.method} ${base}${request.path}${request.query.length ? `?${new URLSearchParams(request.query)}` : ''}`;
+}
+
 export function appPath(appId: string): string {
   const segments = appId.split('/').filter((s) => s !== '');
   return `/v2/apps/${segments.map(encodeURIComponent).join('/')}`;

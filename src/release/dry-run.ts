@@ -9,6 +9,7 @@ import { registryCredentialsFromEnv } from '../docker/registry.js';
 import { registryHostOf } from '../docker/tag.js';
 import type { Progress } from '../ui/progress.js';
 import { healthRule, planCommands, planDocker } from './docker-plan.js';
+import { putAppRequest, requestLine } from '../marathon/client.js';
 import { releaseLabels, type MarathonPlan } from './marathon-target.js';
 import { gitTagName, type ReleaseRecord } from './record.js';
 import type { Redactor } from './redact.js';
@@ -53,7 +54,7 @@ export function dryRunPlan(record: ReleaseRecord, config: ShovelConfig, facts: D
     record.marathon = { ...record.marathon!, definition };
     plan.push(
       `Render: app ${record.appId} for Marathon ${facts.marathon.version} (dialect ${facts.marathon.dialect})`,
-      `Deploy: PUT ${config.marathon.url}/v2/apps${record.appId}?partialUpdate=false${out.force ? '&force=true' : ''}`,
+      `Deploy: ${requestLine(putAppRequest(record.appId ?? '', { force: out.force }), config.marathon.url.replace(/\/+$/, ''))}`,
       `Wait: ${config.resources.instances} healthy task(s) of the new version within ${deadline}, else roll back to the previous version`,
       ...facts.marathon.notes.map((note) => `Note: ${note}`),
     );

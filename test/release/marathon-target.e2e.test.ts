@@ -65,6 +65,9 @@ dockerSuite('shovel release --target marathon (stand-in with real containers)', 
   });
 
   it('releases to Marathon: exit 0 once healthy, records version, dialect and deployment', async () => {
+    const planned = await release('plan', '--dry-run');
+    expect(planned.run.exitCode, planned.run.stderr).toBe(0);
+    const deployLine = planned.record.plan!.find((line) => line.startsWith('Deploy: '))!;
     const before = infoCalls();
     const { run, record } = await release('first');
     expect(run.exitCode, run.stderr).toBe(0);
@@ -73,6 +76,8 @@ dockerSuite('shovel release --target marathon (stand-in with real containers)', 
     expect(record.steps.map((s) => `${s.name}:${s.status}`)).toEqual(['Preflight:ok', 'Build:ok', 'Push:ok', 'Render:ok', 'Deploy and wait:ok', 'Record:ok']);
     // The definition Marathon got replaces the app (partialUpdate=false) and names the new image.
     expect(standin.faults.log).toContain(`PUT /v2/apps${appId}?partialUpdate=false`);
+    // The dry run planned exactly that request.
+    expect(deployLine).toBe(`Deploy: PUT ${standin.url.replace(/\/+$/, '')}/v2/apps${appId}?partialUpdate=false`);
     expect(standin.app(appId)?.def).toMatchObject({ container: { docker: { image: record.image.ref } } });
     expect(await serving()).toEqual(['first']);
     expect(`${run.stdout}${run.stderr}`).not.toContain(marathonPassword);
