@@ -4,6 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import { createRequire } from "node:module";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { DestinationStream, LoggerOptions } from "pino";
 import type { Config } from "./config.js";
@@ -43,17 +44,42 @@ export const REDACT_PATHS = [
   "body.*.password",
 ];
 
+/** Log lines are written to stdout in batches of at least this many bytes... */
+export const LOG_BATCH_BYTES = 4096;
+/** ...or after at most this many milliseconds, whichever comes first. */
+export const LOG_FLUSH_MS = 100;
+
+/**
+ * stdout in batches. pino's default destination starts a write as soon as the previous one
+ * finished, in Node's thread pool: under load, a hand-over between threads for every line or
+ * two, which costs more CPU than building the line (measured: about a fifth of a request's
+ * server CPU). A line waits at most LOG_FLUSH_MS. pino writes what is pending synchronously
+ * when the process exits (exit codes, process.exit after a fatal line, uncaught exceptions),
+ * so only a SIGKILL loses lines: those of its last LOG_FLUSH_MS.
+ */
+export function batchedStdout(): DestinationStream {
+  // pino is loaded already (through Fastify, as CommonJS): require takes that copy, where an
+  // ESM import would wrap it again at every start.
+  const { destination } = createRequire(import.meta.url)("pino") as typeof import("pino");
+  return destination({
+    dest: 1,
+    sync: false,
+    minLength: LOG_BATCH_BYTES,
+    periodicFlush: LOG_FLUSH_MS,
+  });
+}
+
 export function loggerOptions(
   options: { level: string; build?: Config["build"] },
-  stream?: DestinationStream,
-): LoggerOptions & { stream?: DestinationStream } {
+  stream: DestinationStream = batchedStdout(),
+): LoggerOptions & { stream: DestinationStream } {
   const { level, build } = options;
   return {
     level,
     // Serialized once, not per line: every line names the service, its owners and its build.
     base: { service: SERVICE_NAME, team: OWNING_TEAM, ...build },
     redact: { paths: REDACT_PATHS, censor: CENSOR },
-    ...(stream ? { stream } : {}),
+    stream,
   };
 }
 

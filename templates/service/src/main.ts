@@ -17,7 +17,9 @@ async function configOrExit(): Promise<Config | undefined> {
     // pino is imported only on this path: a start that goes on loads it through Fastify,
     // and a static import here would add its ESM wrapping to every cold start.
     const { pino } = await import("pino");
-    pino(loggerOptions({ level: "info" })).fatal(error.message);
+    pino(loggerOptions({ level: "info" }, pino.destination({ dest: 1, sync: true }))).fatal(
+      error.message,
+    );
     process.exitCode = 1;
     return undefined;
   }
