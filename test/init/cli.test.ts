@@ -6,8 +6,9 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { SHOVEL_BIN, tempDir } from '../support/cli.js';
 
+// The user's docker networking (published ports), whatever this machine's test environment sets.
 const shovel = (cwd: string, ...args: string[]) =>
-  execa('node', [SHOVEL_BIN, ...args], { cwd, reject: false, input: '', env: { NO_COLOR: '1', CI: undefined }, extendEnv: true });
+  execa('node', [SHOVEL_BIN, ...args], { cwd, reject: false, input: '', env: { NO_COLOR: '1', CI: undefined, SHOVEL_DOCKER_NETWORK: undefined }, extendEnv: true });
 const git = (cwd: string, ...args: string[]) =>
   promisify(execFile)('git', ['-c', 'user.name=t', '-c', 'user.email=t@localhost', '-c', 'commit.gpgsign=false', ...args], { cwd });
 
