@@ -30,7 +30,14 @@ export function formatKeyPath(keys: readonly PathKey[]): string {
   return out || '(top level)';
 }
 
-/** Phrases zod's built-in issues so they read after the key path: "x must ...". */
+/** A YAML value's kind, as the messages name it. */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+/** Phrases zod's built-in issues from their fields so they read after the key path: "x must ...". */
 export function phraseIssue(issue: z.core.$ZodIssue): string {
   // A bad key of a record (env): what its key schema said.
   if (issue.code === 'invalid_key') return issue.issues[0] ? phraseIssue(issue.issues[0]) : 'must be a valid key';
@@ -38,11 +45,11 @@ export function phraseIssue(issue: z.core.$ZodIssue): string {
   if (msg.startsWith('must ')) return msg;
   switch (issue.code) {
     case 'invalid_type': {
+      // The parse reports inputs (reportInput), so the value itself says what it was.
       const a = /^[aeiou]/.test(issue.expected) ? 'an' : 'a';
       const input = (issue as { input?: unknown }).input;
-      if (input === undefined && !msg.includes('received')) return `must be set (${a} ${issue.expected})`;
-      if (msg.endsWith('received undefined')) return `must be set (${a} ${issue.expected})`;
-      return `must be ${a} ${issue.expected}${msg.includes('received') ? ` (got ${msg.split('received ').pop()})` : ''}`;
+      if (input === undefined) return `must be set (${a} ${issue.expected})`;
+      return `must be ${a} ${issue.expected} (got ${kindOf(input)})`;
     }
     case 'too_big':
       return `must be ${issue.inclusive ? 'at most' : 'less than'} ${String(issue.maximum)}${issue.origin === 'string' ? ' characters' : ''}`;
@@ -139,7 +146,7 @@ export function parseConfig(text: string, displayName = DEFAULT_CONFIG_FILE): Sh
     throw new UsageError('SHOVEL_ERR_CONFIG_SYNTAX', `${displayName} is not valid YAML.`, { details });
   }
   const data: unknown = doc.toJS() ?? {};
-  const result = shovelConfigSchema.safeParse(data);
+  const result = shovelConfigSchema.safeParse(data, { reportInput: true });
   if (!result.success) {
     const details = describeIssues(doc, counter, result.error.issues, displayName);
     throw new UsageError(

@@ -46,6 +46,11 @@ describe('parseConfig', () => {
     ]);
   });
 
+  it('names what a value of the wrong type is, from the value itself', () => {
+    expect(problems(VALID.replace('health: {}', 'health: [1]'))).toEqual(['shovel.yml:12: health must be an object (got array)']);
+    expect(problems(VALID.replace('health: {}', 'health:'))).toEqual(['shovel.yml:12: health must be an object (got null)']);
+  });
+
   it('reports a missing key at its parent, and unknown keys at the key', () => {
     const text = VALID.replace('  repository: 127.0.0.1:5000/orders-api\n', '  repo: x\n');
     expect(problems(text)).toEqual([
