@@ -251,72 +251,12 @@ describe('renderAppDefinition', () => {
     `);
   });
 
-  it('0.11, public service: pinned (uris instead of fetch)', () => {
-    expect(renderAppDefinition(CASES[1]![1], { image: IMAGE, dialect: '0.11' })).toMatchInlineSnapshot(`
-      {
-        "container": {
-          "docker": {
-            "forcePullImage": false,
-            "image": "127.0.0.1:5000/payments/orders-api:1.2.0-abc1234",
-            "network": "BRIDGE",
-            "parameters": [
-              {
-                "key": "init",
-                "value": "true",
-              },
-            ],
-            "portMappings": [
-              {
-                "containerPort": 8080,
-                "hostPort": 0,
-                "protocol": "tcp",
-              },
-              {
-                "containerPort": 9090,
-                "hostPort": 0,
-                "protocol": "tcp",
-              },
-            ],
-          },
-          "type": "DOCKER",
-        },
-        "cpus": 0.25,
-        "env": {
-          "HOST": "0.0.0.0",
-          "METRICS_PORT": "9090",
-          "PORT": "8080",
-          "SHUTDOWN_DELAY_MS": "5000",
-          "SHUTDOWN_TIMEOUT_MS": "10000",
-        },
-        "healthChecks": [
-          {
-            "gracePeriodSeconds": 30,
-            "intervalSeconds": 10,
-            "maxConsecutiveFailures": 3,
-            "path": "/health/live",
-            "portIndex": 0,
-            "protocol": "HTTP",
-            "timeoutSeconds": 5,
-          },
-        ],
-        "id": "/payments/orders-api",
-        "instances": 2,
-        "labels": {
-          "HAPROXY_0_VHOST": "orders.example.com",
-          "HAPROXY_GROUP": "external",
-          "SHOVEL_SERVICE": "orders-api",
-          "SHOVEL_TEAM": "payments",
-        },
-        "mem": 256,
-        "upgradeStrategy": {
-          "maximumOverCapacity": 1,
-          "minimumHealthCapacity": 1,
-        },
-        "uris": [
-          "file:///etc/docker.tar.gz",
-        ],
-      }
-    `);
+  it('0.11, public service: the pinned 0.15 definition with uris instead of fetch', () => {
+    const { fetch, ...rest } = renderAppDefinition(CASES[1]![1], { image: IMAGE, dialect: '0.15' });
+    expect(fetch).toEqual([{ uri: 'file:///etc/docker.tar.gz' }]);
+    const definition = renderAppDefinition(CASES[1]![1], { image: IMAGE, dialect: '0.11' });
+    expect(definition).toEqual({ ...rest, uris: ['file:///etc/docker.tar.gz'] });
+    expect(definition).not.toHaveProperty('fetch');
   });
 
   it.each(['1.x', '0.15', '0.11'] as const)('%s: VHOST only for the http port (index 0), and only with publicHost', (dialect) => {
