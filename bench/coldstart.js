@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { median, ms, range, ratio } from './lib/stats.js';
-import { FASTIFY_CLI_START, startBare, startFastifyCli, startShovel } from './lib/servers.js';
+import { FASTIFY_CLI_START, NEST_START, startBare, startFastifyCli, startNest, startShovel } from './lib/servers.js';
 
 /** Spawn to ready no slower than the bare Fastify hello world with its logger on. */
 const TARGET = 1;
@@ -20,11 +20,11 @@ function rotation(names, i) {
 }
 
 /**
- * @param {{ serviceDir: string, fastifyCli?: { dir?: string, error?: string }, runs: number,
- *   log: (line: string) => void }} options
- *   fastifyCli: the prepared fastify-cli app, or why there is none (its row then says FAILED)
+ * @param {{ serviceDir: string, fastifyCli?: { dir?: string, error?: string },
+ *   nest?: { appDir?: string, error?: string }, runs: number, log: (line: string) => void }} options
+ *   fastifyCli, nest: the prepared baseline apps, or why there is none (their rows then say FAILED)
  */
-export async function coldStart({ serviceDir, fastifyCli, runs, log }) {
+export async function coldStart({ serviceDir, fastifyCli, nest, runs, log }) {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'shovel-bench-cold-'));
   /** @type {Record<string, (logFile: string) => ReturnType<typeof startBare>>} */
   const start = { shovel: (file) => startShovel(serviceDir, file), bare: (file) => startBare(serviceDir, file) };
@@ -32,6 +32,11 @@ export async function coldStart({ serviceDir, fastifyCli, runs, log }) {
   if (fastifyCli?.dir) {
     const dir = fastifyCli.dir;
     start['fastify-cli'] = (file) => startFastifyCli(dir, file);
+  }
+  let nestError;
+  if (nest?.appDir) {
+    const dir = nest.appDir;
+    start.nest = (file) => startNest(dir, file);
   }
   /** @type {Record<string, number[]>} */
   const times = Object.fromEntries(Object.keys(start).map((name) => [name, []]));
@@ -42,8 +47,9 @@ export async function coldStart({ serviceDir, fastifyCli, runs, log }) {
       try {
         await (await start[name](path.join(tmp, `${name}.log`))).stop();
       } catch (error) {
-        if (name !== 'fastify-cli') throw error;
-        startError = `the fastify-cli app did not start: ${error.message}`;
+        if (name === 'fastify-cli') startError = `the fastify-cli app did not start: ${error.message}`;
+        else if (name === 'nest') nestError = `the NestJS starter did not start: ${error.message}`;
+        else throw error;
         delete start[name];
       }
     }
@@ -86,10 +92,25 @@ export async function coldStart({ serviceDir, fastifyCli, runs, log }) {
   } else {
     rows.push({ metric, skipped: `FAILED: ${reason(startError ?? fastifyCli?.error ?? 'no fastify-cli app')}` });
   }
+  const nestMetric = `Cold start to first 200 vs NestJS starter (median of ${runs})`;
+  if (start.nest) {
+    const n = median(times.nest);
+    rows.push({
+      metric: nestMetric,
+      shovel: ms(a),
+      baseline: ms(n),
+      ratio: ratio(a, n),
+      target: 'report',
+      pass: undefined,
+      command: `${SHOVEL_COMMAND}  vs  spawn \`${NEST_START}\` in the NestJS starter -> GET /v1/hello?name=x 200 (polled every 2 ms)`,
+    });
+  } else if (nest) {
+    rows.push({ metric: nestMetric, skipped: `FAILED: ${reason(nestError ?? nest.error ?? 'no NestJS starter')}` });
+  }
   const spread = Object.keys(start).map((name) => `${name} ${range(times[name], ms)}`);
   return {
     rows,
-    notes: [`Cold start: ${spread.join(', ')}.`, ...(startError ? [`Cold start: ${startError}`] : [])],
+    notes: [`Cold start: ${spread.join(', ')}.`, ...[startError, nestError].filter(Boolean).map((why) => `Cold start: ${why}`)],
     raw: times,
   };
 }

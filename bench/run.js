@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { coldStart } from './coldstart.js';
 import { dockerEnv } from './lib/docker-env.js';
 import { appFastifyVersion, preparedFastifyCliApp } from './lib/fastify-cli-app.js';
+import { nestAppDir, nestCoreVersion, preparedNestApp } from './lib/nest-app.js';
 import { run } from './lib/proc.js';
 import { commands, markdown, table } from './lib/report.js';
 import { fastifyVersion, preparedService, ROOT } from './lib/service.js';
@@ -90,8 +91,26 @@ async function main() {
       process.exitCode = 1;
     }
   }
-  await measure('cold', 'Cold start to ready', () => coldStart({ serviceDir: service.dir, fastifyCli, runs: settings.coldRuns, log }), results);
-  await measure('load', 'Throughput GET /v1/hello', () => throughput({ serviceDir: service.dir, fastifyCli, ...settings, log }), results);
+  /** The NestJS baseline, or why there is none: its rows then say FAILED, the others go on. */
+  let nest;
+  if (['cold', 'load'].some((name) => only.has(name))) {
+    try {
+      const prepared = await preparedNestApp(log);
+      const appDir = nestAppDir(prepared);
+      nest = { ...prepared, appDir, core: await nestCoreVersion(appDir) };
+      log(`NestJS starter: ${appDir}${prepared.cached ? ' (cached)' : ` (set up in ${ms(prepared.setupMs)})`}`);
+      results.notes.push(
+        `NestJS starter: @nestjs/cli ${prepared.version}'s \`nest new app --skip-git --package-manager npm\` (its npm install; @nestjs/core ${nest.core}, Express) plus src/hello.controller.ts (GET /v1/hello, the same answer; no validation pipe) registered in AppModule, \`npm run build\`, started as \`node dist/main\`.`,
+      );
+    } catch (error) {
+      log(`NestJS starter failed: ${error.message}`);
+      nest = { error: `generating or installing the NestJS starter failed: ${error.message}` };
+      results.notes.push(`NestJS starter failed:\n\n\`\`\`\n${error.message}\n\`\`\``);
+      process.exitCode = 1;
+    }
+  }
+  await measure('cold', 'Cold start to ready', () => coldStart({ serviceDir: service.dir, fastifyCli, nest, runs: settings.coldRuns, log }), results);
+  await measure('load', 'Throughput GET /v1/hello', () => throughput({ serviceDir: service.dir, fastifyCli, nest, ...settings, log }), results);
   await measure('install', 'Install', () => installSize({ serviceDir: service.dir, fastifyCli, rounds: settings.installRounds, log }), results);
 
   const docker = only.has('image') || only.has('release') ? await dockerEnv() : undefined;
@@ -107,7 +126,7 @@ async function main() {
   const context = [
     `Measured ${new Date().toISOString()} in one \`npm run bench\` run${quick ? ' (--quick)' : ''} (${ms(performance.now() - started)} in all); create-shovel ${await gitDescription()}.`,
     `Machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.type()} ${os.release()}; Node ${process.version}.`,
-    `Baselines: create-vite ${await version(path.join(ROOT, 'node_modules', 'create-vite'))} (template vanilla-ts), bare Fastify ${service ? await fastifyVersion(service.dir) : 'n/a'} (the copy installed in the generated service)${fastifyCli?.dir ? `, fastify-cli ${fastifyCli.version} (\`fastify generate <dir> --lang=ts\`, then \`npm install\` and \`npm run build:ts\`; fastify ${fastifyCli.fastify} installed; tsconfig given \`rootDir: "src"\`, which TypeScript 6 requires to emit)` : ''}, autocannon ${await version(path.join(ROOT, 'node_modules', 'autocannon'))}${docker?.ok ? `, base image ${docker.nodeImage}` : ''}.`,
+    `Baselines: create-vite ${await version(path.join(ROOT, 'node_modules', 'create-vite'))} (template vanilla-ts), bare Fastify ${service ? await fastifyVersion(service.dir) : 'n/a'} (the copy installed in the generated service)${fastifyCli?.dir ? `, fastify-cli ${fastifyCli.version} (\`fastify generate <dir> --lang=ts\`, then \`npm install\` and \`npm run build:ts\`; fastify ${fastifyCli.fastify} installed; tsconfig given \`rootDir: "src"\`, which TypeScript 6 requires to emit)` : ''}${nest?.appDir ? `, NestJS starter (@nestjs/cli ${nest.version}, @nestjs/core ${nest.core})` : ''}, autocannon ${await version(path.join(ROOT, 'node_modules', 'autocannon'))}${docker?.ok ? `, base image ${docker.nodeImage}` : ''}.`,
     `Servers and load generator on 127.0.0.1, sharing the machine's ${os.cpus().length} cores (1-min load average ${loadAtStart.toFixed(1)} at start, ${os.loadavg()[0].toFixed(1)} at the end: other work shares them): absolute numbers are this machine's, the ratios measured side by side are the claim.`,
   ];
   const title = 'Shovel benchmark';

@@ -11,7 +11,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { fixed, median, mib, ratio, thousands } from './lib/stats.js';
 import { cpuMs, rssBytes } from './lib/proc.js';
-import { FASTIFY_CLI_START, HELLO_PATH, startBare, startFastifyCli, startShovel } from './lib/servers.js';
+import { FASTIFY_CLI_START, HELLO_PATH, NEST_START, startBare, startFastifyCli, startNest, startShovel } from './lib/servers.js';
 
 /** Requests/s at least the bare Fastify hello world's with its logger on... */
 const TARGET = 1;
@@ -72,9 +72,10 @@ async function helloCount(metricsUrl) {
 /**
  * @param {{ serviceDir: string, fastifyCli?: { dir?: string, error?: string }, rounds: number,
  *   duration: number, warmup: number, connections: number, log: (line: string) => void }} options
- *   fastifyCli: the prepared fastify-cli app, or why there is none (its rows then say FAILED)
+ *   fastifyCli: the prepared fastify-cli app, or why there is none (its rows then say FAILED);
+ *   nest: the prepared NestJS starter ({ appDir }), or why there is none
  */
-export async function throughput({ serviceDir, fastifyCli, rounds, duration, warmup, connections, log }) {
+export async function throughput({ serviceDir, fastifyCli, nest, rounds, duration, warmup, connections, log }) {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'shovel-bench-load-'));
   /** @type {Record<string, Awaited<ReturnType<typeof startBare>>>} */
   const servers = {};
@@ -89,6 +90,14 @@ export async function throughput({ serviceDir, fastifyCli, rounds, duration, war
         servers['fastify-cli'] = await startFastifyCli(fastifyCli.dir, path.join(tmp, 'fastify-cli.log'));
       } catch (error) {
         startError = `the fastify-cli app did not start: ${error.message}`;
+      }
+    }
+    let nestError = nest?.error;
+    if (nest?.appDir) {
+      try {
+        servers.nest = await startNest(nest.appDir, path.join(tmp, 'nest.log'));
+      } catch (error) {
+        nestError = `the NestJS starter did not start: ${error.message}`;
       }
     }
     const names = Object.keys(servers);
@@ -200,6 +209,30 @@ export async function throughput({ serviceDir, fastifyCli, rounds, duration, war
               command: `${cliCmd}; median of the rounds' p99 (autocannon's 1 ms resolution)`,
             }
           : cliFailed('Latency p99 vs fastify-cli app'),
+        ...(nest
+          ? 'nest' in servers
+            ? [
+                {
+                  metric: 'Throughput GET /v1/hello vs NestJS starter (req/s)',
+                  shovel: thousands(rps('shovel')),
+                  baseline: thousands(rps('nest')),
+                  ratio: ratio(rps('shovel'), rps('nest')),
+                  target: 'report',
+                  pass: undefined,
+                  command: `${cmd}; the NestJS starter started with \`${NEST_START}\``,
+                },
+                {
+                  metric: 'Server CPU ms per 1,000 requests vs NestJS starter',
+                  shovel: `${fixed(cpuPer1k('shovel'), 1)} ms`,
+                  baseline: `${fixed(cpuPer1k('nest'), 1)} ms`,
+                  ratio: ratio(cpuPer1k('shovel'), cpuPer1k('nest')),
+                  target: 'report',
+                  pass: undefined,
+                  command: cpuCmd,
+                },
+              ]
+            : [{ metric: 'Throughput GET /v1/hello vs NestJS starter (req/s)', skipped: `FAILED: ${reason(nestError ?? 'no NestJS starter')}` }]
+          : []),
         {
           metric: 'Memory RSS idle',
           shovel: mib(idle.shovel),
@@ -221,7 +254,7 @@ export async function throughput({ serviceDir, fastifyCli, rounds, duration, war
       ],
       notes: [
         `Throughput rounds (req/s): ${names.map((name) => `${name} ${results[name].map((x) => thousands(x.requests.average)).join(', ')}`).join('; ')}.`,
-        `Logging on for every server, JSON lines to a file: ${names.map((name) => `${name} ${fixed(logBytes[name] / requests[name], 0)} bytes/request`).join(', ')}.` +
+        `Log written per request, JSON lines to a file (logging on in every server but the NestJS starter, which logs no requests): ${names.map((name) => `${name} ${fixed(logBytes[name] / requests[name], 0)} bytes/request`).join(', ')}.` +
           ` Metrics on: the service's histogram counted ${thousands(counted)} requests of /v1/hello (warm-up included).`,
         `Server CPU in the measured rounds: ${names.map((name) => `${name} ${fixed(cpu[name] / 1000, 1)} s for ${thousands(requests[name])} requests`).join(', ')}.`,
         ...(hasCli
@@ -229,7 +262,12 @@ export async function throughput({ serviceDir, fastifyCli, rounds, duration, war
               `fastify-cli app under the same load: p50 / p99 ${lat('fastify-cli', 'p50')} / ${lat('fastify-cli', 'p99')} ms (mean ${fixed(lat('fastify-cli', 'average'), 2)} ms), RSS idle ${mib(idle['fastify-cli'])}, peak ${mib(peak['fastify-cli'])}.`,
             ]
           : []),
-        ...(startError ? [`Throughput: ${startError}`] : []),
+        ...('nest' in servers
+          ? [
+              `NestJS starter under the same load (no request log: the starter logs none): p50 / p99 ${lat('nest', 'p50')} / ${lat('nest', 'p99')} ms (mean ${fixed(lat('nest', 'average'), 2)} ms), RSS idle ${mib(idle.nest)}, peak ${mib(peak.nest)}.`,
+            ]
+          : []),
+        ...[startError, nestError].filter(Boolean).map((why) => `Throughput: ${why}`),
       ],
     };
   } finally {

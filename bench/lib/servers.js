@@ -65,6 +65,25 @@ export async function startFastifyCli(appDir, logFile) {
   return { ...server, name: 'fastify-cli', url: `http://127.0.0.1:${port}`, logFile };
 }
 
+/**
+ * The NestJS starter as its start:prod script runs it after the build (`node dist/main`),
+ * PORT from the environment (the starter's main.ts reads it); ready when the route answers 200.
+ * @param {string} appDir @param {string} logFile
+ */
+export async function startNest(appDir, logFile) {
+  const port = await freePort();
+  const server = await startServer({
+    script: path.join(appDir, 'dist', 'main.js'),
+    cwd: appDir,
+    env: { ...baseEnv(), PORT: String(port) },
+    readyUrl: `http://127.0.0.1:${port}${HELLO_PATH}`,
+    logFile,
+  });
+  return { ...server, name: 'nest', url: `http://127.0.0.1:${port}`, logFile };
+}
+
+export const NEST_START = 'PORT=PORT node dist/main (the starter\'s start:prod)';
+
 export const FASTIFY_CLI_START = 'node_modules/fastify-cli/cli.js start -l info -a 127.0.0.1 -p PORT dist/app.js';
 
 export const HELLO_PATH = '/v1/hello?name=x';
