@@ -109,7 +109,9 @@ export async function firstRelease({ env, log }) {
     return { rows, notes };
   } finally {
     for (const record of released) {
-      if (record?.docker?.container) await run(env.docker, ['rm', '-f', record.docker.container]).catch(() => {});
+      // Every instance's container (a service may run more than one), instance 0 among them.
+      const containers = new Set([...(record?.docker?.containers ?? []), record?.docker?.container].filter(Boolean));
+      for (const container of containers) await run(env.docker, ['rm', '-f', container]).catch(() => {});
       if (record?.image?.ref) await run(env.docker, ['rmi', record.image.ref]).catch(() => {});
     }
     await rm(parent, { recursive: true, force: true });
