@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { shovelConfigSchema } from '../../src/config/schema.js';
+import { shovelConfigSchema, type Check } from '../../src/config/schema.js';
 import type { Answers } from '../../src/inputs/schema.js';
 import { markdownText } from '../../src/scaffold/escape.js';
 import { type RenderedFile, renderTree } from '../../src/scaffold/render.js';
@@ -154,10 +154,19 @@ describe.each(VARIANTS)('service template (%s)', (_name, answers) => {
     });
     expect(config.image).toEqual({ repository: data.image, nodeImage: answers.nodeImage });
     expect(config.resources).toEqual({ cpus: answers.cpus, memory: answers.memory, instances: answers.instances });
-    expect(config.ports).toEqual({ http: answers.port, metrics: data.metricsPort });
+    // The port contract's form: PORT (public) and METRICS_PORT (private, where metrics are).
+    expect(parseYaml(text).ports).toEqual({ http: answers.port, metrics: data.metricsPort });
+    expect(config.ports.map((p) => [p.name, p.containerPort, p.env, p.public])).toEqual([
+      ['http', answers.port, 'PORT', true],
+      ['metrics', data.metricsPort, 'METRICS_PORT', false],
+    ]);
+    expect(config.metrics).toEqual({ port: 'metrics', path: '/metrics' });
     expect(config.publicHost).toBe(answers.publicHost === '' ? undefined : answers.publicHost);
     expect(config.marathon.url).toBe(answers.marathonUrl);
-    expect(config.health).toMatchObject({ liveness: '/health/live', readiness: '/health/ready' });
+    expect(config.health).toMatchObject({
+      liveness: { type: 'http', path: '/health/live', port: 'http' },
+      readiness: { type: 'http', path: '/health/ready', port: 'http' },
+    });
     expect(config.killGracePeriodSeconds * 1000).toBeGreaterThan(config.shutdown.delayMs + config.shutdown.timeoutMs);
   });
 
@@ -165,9 +174,10 @@ describe.each(VARIANTS)('service template (%s)', (_name, answers) => {
     const files = byPath(await rendered);
     const config = shovelConfigSchema.parse(parseYaml(fileOf(files, 'shovel.yml')));
     const health = fileOf(files, 'src/health.ts');
-    expect(health).toContain(`liveness: "${config.health.liveness}"`);
-    expect(health).toContain(`readiness: "${config.health.readiness}"`);
-    expect(fileOf(files, 'Dockerfile')).toContain(`"dist/healthcheck.js", "${config.health.liveness}"`);
+    const path = (check: Check | undefined) => (check?.type === 'http' ? check.path : 'not an http check');
+    expect(health).toContain(`liveness: "${path(config.health.liveness)}"`);
+    expect(health).toContain(`readiness: "${path(config.health.readiness)}"`);
+    expect(fileOf(files, 'Dockerfile')).toContain(`"dist/healthcheck.js", "${path(config.health.liveness)}"`);
     const serviceConfig = fileOf(files, 'src/config.ts');
     const defaultOf = (name: string) =>
       Number(new RegExp(`${name}: milliseconds\\.default\\(\\s*([\\d_]+),`).exec(serviceConfig)?.[1]?.replace(/_/g, ''));
