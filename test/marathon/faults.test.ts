@@ -283,6 +283,16 @@ function serving(fake: FakeMarathon): string[] {
   return fake.app!.tasks.map((t) => `${String((fake.versions.get(t.version)!.container as { docker: { image: string } }).docker.image)}${t.healthCheckResults.every((h) => h.alive) ? '' : ' (unhealthy)'}`).sort();
 }
 
+/** Our deployment runs `fault`; every later one (the rollback) becomes healthy in 50 ms. */
+function ourDeploymentThenHealthy(fault: FakeMarathon['onDeploy']): FakeMarathon['onDeploy'] {
+  let first = true;
+  return (d, kind) => {
+    if (!first) return fake.converge(d, 'healthy', 50);
+    first = false;
+    fault(d, kind);
+  };
+}
+
 let fake: FakeMarathon;
 const client = (options: { timeoutMs?: number } = {}) =>
   new MarathonClient({ url: fake.url, auth: { kind: 'basic', user: USER, password: PASSWORD }, retry: { attempts: 2, baseDelayMs: 5 }, ...options });
@@ -316,15 +326,12 @@ describe('false successes: gone is not success, app-wide counts are not ours', (
   it('operator force-cancels our deployment while the new tasks crash-loop: exit 1, rolled back, old version serving', async () => {
     fake = await new FakeMarathon().start();
     const v1 = fake.seed(definition('registry.invalid/svc:1'));
-    let first = true;
-    fake.onDeploy = (d, kind) => {
-      if (!first) return fake.converge(d, 'healthy', 50);
-      first = false;
+    fake.onDeploy = ourDeploymentThenHealthy((d, kind) => {
       expect(kind).toBe('update');
       fake.converge(d, 'never', 30);
       // DELETE /v2/deployments/{id}?force=true: the deployment ends, the tasks stay.
       setTimeout(() => (fake.deployments = []), 150);
-    };
+    });
     const r = await outcome(deploy());
     expect(r.error?.code).toBe('SHOVEL_ERR_MARATHON_ROLLED_BACK');
     expect(r.error?.message).toMatch(/cancelled/);
@@ -337,15 +344,12 @@ describe('false successes: gone is not success, app-wide counts are not ours', (
   it('cancelled half-way, one old and one new task healthy (tasksHealthy == instances): not success', async () => {
     fake = await new FakeMarathon().start();
     const v1 = fake.seed(definition('registry.invalid/svc:1'));
-    let first = true;
-    fake.onDeploy = (d) => {
-      if (!first) return fake.converge(d, 'healthy', 50);
-      first = false;
+    fake.onDeploy = ourDeploymentThenHealthy((d) => {
       setTimeout(() => {
         fake.app!.tasks = [fake.task(v1), fake.task(d.version)];
         fake.deployments = [];
       }, 60);
-    };
+    });
     const r = await outcome(deploy());
     expect(r.error?.code).toBe('SHOVEL_ERR_MARATHON_ROLLED_BACK');
     expect(r.error?.message).toContain('1/2 tasks of version');
@@ -355,12 +359,9 @@ describe('false successes: gone is not success, app-wide counts are not ours', (
   it('Marathon stores the definition but no deployment ever runs: not success, rolled back', async () => {
     fake = await new FakeMarathon().start();
     const v1 = fake.seed(definition('registry.invalid/svc:1'));
-    let first = true;
-    fake.onDeploy = (d) => {
-      if (!first) return fake.converge(d, 'healthy', 50);
-      first = false;
+    fake.onDeploy = ourDeploymentThenHealthy((d) => {
       fake.deployments = fake.deployments.filter((x) => x.id !== d.id);
-    };
+    });
     const r = await outcome(deploy());
     expect(r.error?.code).toBe('SHOVEL_ERR_MARATHON_ROLLED_BACK');
     expect(r.error?.message).toMatch(/no deployment of it ever ran/);
@@ -427,12 +428,9 @@ describe('every failure after the PUT ends in a known state', () => {
   it('SIGINT during the wait: rolled back through the same gate, then interrupted (exit 130)', async () => {
     fake = await new FakeMarathon().start();
     const v1 = fake.seed(definition('registry.invalid/svc:1'));
-    let first = true;
-    fake.onDeploy = (d) => {
-      if (!first) return fake.converge(d, 'healthy', 50);
-      first = false;
+    fake.onDeploy = ourDeploymentThenHealthy((d) => {
       fake.converge(d, 'never', 20);
-    };
+    });
     const controller = new AbortController();
     const left: Array<string | undefined> = [];
     setTimeout(() => controller.abort(new Error('SIGINT')), 300);
@@ -674,14 +672,11 @@ describe('success is held and recorded only when real', () => {
   it('soak: a task that turns unhealthy right after the switch is caught', async () => {
     fake = await new FakeMarathon().start();
     fake.seed(definition('registry.invalid/svc:1'));
-    let first = true;
-    fake.onDeploy = (d) => {
-      if (!first) return fake.converge(d, 'healthy', 50);
-      first = false;
+    fake.onDeploy = ourDeploymentThenHealthy((d) => {
       fake.converge(d, 'healthy', 50);
       // 300 ms after the switch, one new task fails its health check.
       setTimeout(() => (fake.app!.tasks[0]!.healthCheckResults = [{ alive: false }]), 350);
-    };
+    });
     const r = await outcome(deploy({ soakMs: 800 }));
     expect(r.error?.code).toBe('SHOVEL_ERR_MARATHON_ROLLED_BACK');
     expect(r.error?.message).toContain('not healthy');
