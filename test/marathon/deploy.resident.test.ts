@@ -6,35 +6,23 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shovelConfigSchema, type ShovelConfigInput } from '../../src/config/schema.js';
-import { MarathonClient } from '../../src/marathon/client.js';
+import type { MarathonClient } from '../../src/marathon/client.js';
 import { deployToMarathon, type DeployOptions } from '../../src/marathon/deploy.js';
 import { renderAppDefinition } from '../../src/marathon/render.js';
 import { residentUpdateProblems } from '../../src/marathon/validate.js';
-import type { ShovelError } from '../../src/errors.js';
-import { startMarathonStandin, type MarathonStandin } from '../support/marathon-standin/index.js';
+import type { MarathonStandin } from '../support/marathon-standin/index.js';
+import { failure, QUICK_SERVICE, startInProcessStandin } from './standin-deploy.js';
 
 function definition(id: string, overrides: Partial<ShovelConfigInput> = {}) {
   const config = shovelConfigSchema.parse({
     service: { id, group: '/pv' },
     image: { ref: 'standin/healthy:1' },
     resources: { cpus: 0.1, memory: 32, instances: 1 },
-    ports: { http: 8080, metrics: 9090 },
-    health: { gracePeriodSeconds: 2, intervalSeconds: 2, timeoutSeconds: 1, maxConsecutiveFailures: 2 },
-    shutdown: { delayMs: 0, timeoutMs: 0 },
-    killGracePeriodSeconds: 1,
+    ...QUICK_SERVICE,
     volumes: [{ containerPath: '/data', persistent: { size: 64 } }],
     ...overrides,
   });
   return renderAppDefinition(config, { image: 'standin/healthy:1', dialect: '1.x' });
-}
-
-async function failure(promise: Promise<unknown>): Promise<ShovelError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as ShovelError;
-  }
-  throw new Error('expected the deploy to fail');
 }
 
 describe('deployToMarathon, resident app', () => {
@@ -42,8 +30,7 @@ describe('deployToMarathon, resident app', () => {
   let client: MarathonClient;
   const options = (appId: string, def: Record<string, unknown>): DeployOptions => ({ appId, definition: def, deadlineMs: 5000, onFirstFailure: 'scale-to-zero', pollIntervalMs: 100 });
   beforeAll(async () => {
-    standin = await startMarathonStandin({ runner: 'in-process', secondMs: 50 });
-    client = new MarathonClient({ url: standin.url, retry: { attempts: 3, baseDelayMs: 5 } });
+    ({ standin, client } = await startInProcessStandin());
   });
   afterAll(() => standin.close());
 

@@ -7,18 +7,15 @@ import { shovelConfigSchema } from '../../src/config/schema.js';
 import { MarathonClient } from '../../src/marathon/client.js';
 import { deployToMarathon, type DeployOptions } from '../../src/marathon/deploy.js';
 import { renderAppDefinition } from '../../src/marathon/render.js';
-import type { ShovelError } from '../../src/errors.js';
-import { startMarathonStandin, type MarathonStandin } from '../support/marathon-standin/index.js';
+import type { MarathonStandin } from '../support/marathon-standin/index.js';
+import { failure, QUICK_SERVICE, startInProcessStandin } from './standin-deploy.js';
 
 function definition(id: string, image: string, instances = 2) {
   const config = shovelConfigSchema.parse({
     service: { id, group: '/deploy' },
     image: { repository: 'standin' },
     resources: { cpus: 0.1, memory: 32, instances },
-    ports: { http: 8080, metrics: 9090 },
-    health: { gracePeriodSeconds: 2, intervalSeconds: 2, timeoutSeconds: 1, maxConsecutiveFailures: 2 },
-    shutdown: { delayMs: 0, timeoutMs: 0 },
-    killGracePeriodSeconds: 1,
+    ...QUICK_SERVICE,
   });
   return renderAppDefinition(config, { image, dialect: '1.x' });
 }
@@ -31,22 +28,12 @@ async function servingImages(standin: MarathonStandin, appId: string): Promise<s
   return images.sort();
 }
 
-async function failure(promise: Promise<unknown>): Promise<ShovelError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as ShovelError;
-  }
-  throw new Error('expected the deploy to fail');
-}
-
 describe('deployToMarathon', () => {
   let standin: MarathonStandin;
   let client: MarathonClient;
   const base = (appId: string, def: Record<string, unknown>): DeployOptions => ({ appId, definition: def, deadlineMs: 3000, onFirstFailure: 'scale-to-zero', pollIntervalMs: 100 });
   beforeAll(async () => {
-    standin = await startMarathonStandin({ runner: 'in-process', secondMs: 50 });
-    client = new MarathonClient({ url: standin.url, retry: { attempts: 3, baseDelayMs: 5 } });
+    ({ standin, client } = await startInProcessStandin());
   });
   afterAll(() => standin.close());
 
