@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMarathonStandin, type MarathonStandin } from '../support/marathon-standin/index.js';
+import { until } from '../support/until.js';
 
 const SECOND_MS = 50;
 
@@ -33,16 +34,6 @@ async function app(id: string, ...embed: string[]): Promise<Json> {
 
 async function deployments(): Promise<Json[]> {
   return (await (await fetch(`${standin.url}/v2/deployments`)).json()) as Json[];
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 async function get(port: number, path = '/'): Promise<{ status: number; body: Json } | { error: string }> {
@@ -236,7 +227,7 @@ describe('apps, deployments and events', () => {
         fewestHealthy = Math.min(fewestHealthy, a.tasks.filter((t: Json) => t.state === 'TASK_RUNNING' && t.healthCheckResults[0]?.alive).length);
         return !(await deployments()).some((d) => d.id === second.deploymentId);
       },
-      20_000,
+      { timeoutMs: 20_000 },
     );
     expect(most).toBe(3);
     expect(fewestHealthy).toBeGreaterThanOrEqual(2);

@@ -14,18 +14,11 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { dockerSuite } from '../support/environment.js';
 import { startMarathonStandin, type MarathonStandin } from '../support/marathon-standin/index.js';
+import { until as pollUntil, type Probe } from '../support/until.js';
 
 const run = promisify(execFile);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = <T>(what: string, probe: Probe<T>) => pollUntil(what, probe, { timeoutMs: 60_000, intervalMs: 100 });
 
 dockerSuite('Marathon stand-in on Docker: resident apps', (env) => {
   let standin: MarathonStandin;
@@ -45,32 +38,41 @@ dockerSuite('Marathon stand-in on Docker: resident apps', (env) => {
     if (dir) await rm(dir, { recursive: true, force: true });
   }, 60_000);
 
+  /** One instance on a 16 MiB persistent volume "data", mounted at /var/lib/app (docs/docs/persistent-volumes.md). */
+  const residentApp = (id: string) => ({
+    id,
+    cpus: 0.1,
+    mem: 64,
+    instances: 1,
+    container: {
+      type: 'DOCKER',
+      docker: { image },
+      volumes: [
+        { containerPath: 'data', mode: 'RW', persistent: { size: 16 } },
+        { containerPath: '/var/lib/app', hostPath: 'data', mode: 'RW' },
+      ],
+    },
+    networks: [{ mode: 'container/bridge' }],
+    upgradeStrategy: { minimumHealthCapacity: 0, maximumOverCapacity: 0 },
+    unreachableStrategy: 'disabled',
+    taskKillGracePeriodSeconds: 1,
+  });
+
+  /** PUT /v2/apps/{id}: created (201), and the stand-in's app of it. */
+  async function putApp(def: { id: string } & Record<string, unknown>) {
+    const res = await fetch(`${standin.url}/v2/apps${def.id}`, { method: 'PUT', body: JSON.stringify(def) });
+    expect(res.status, await res.text()).toBe(201);
+    return standin.app(def.id)!;
+  }
+
   it('a COMMAND check runs inside the container; failing, it kills the task, which relaunches on its volume and passes once the volume holds the file', async () => {
     const id = '/standin/pv-command';
-    const def = {
-      id,
-      cpus: 0.1,
-      mem: 64,
-      instances: 1,
-      container: {
-        type: 'DOCKER',
-        docker: { image },
-        volumes: [
-          { containerPath: 'data', mode: 'RW', persistent: { size: 16 } },
-          { containerPath: '/var/lib/app', hostPath: 'data', mode: 'RW' },
-        ],
-      },
-      networks: [{ mode: 'container/bridge' }],
+    const app = await putApp({
+      ...residentApp(id),
       healthChecks: [{ protocol: 'COMMAND', command: { value: 'test -f /var/lib/app/ready' }, gracePeriodSeconds: 0, intervalSeconds: 1, timeoutSeconds: 5, maxConsecutiveFailures: 1, delaySeconds: 0 }],
-      upgradeStrategy: { minimumHealthCapacity: 0, maximumOverCapacity: 0 },
-      unreachableStrategy: 'disabled',
-      taskKillGracePeriodSeconds: 1,
       backoffSeconds: 1,
       backoffFactor: 1,
-    };
-    const res = await fetch(`${standin.url}/v2/apps${id}`, { method: 'PUT', body: JSON.stringify(def) });
-    expect(res.status, await res.text()).toBe(201);
-    const app = standin.app(id)!;
+    });
     await until('a kill for the failing command', () => String(app.lastTaskFailure?.message ?? '').includes('COMMAND check "test -f /var/lib/app/ready" failed'));
     const reservation = app.reservations[0]!;
     const volume = reservation.volumes[0]!;
@@ -87,28 +89,10 @@ dockerSuite('Marathon stand-in on Docker: resident apps', (env) => {
 
   it('cmd runs with /bin/sh -c in place of the image\'s command, and sees the volume (AppDefinition.json, cmd)', async () => {
     const id = '/standin/pv-cmd';
-    const def = {
-      id,
-      cpus: 0.1,
-      mem: 64,
-      instances: 1,
+    const app = await putApp({
+      ...residentApp(id),
       cmd: 'echo "ran as $MARATHON_APP_ID" > /var/lib/app/cmd-ran && exec node -e "process.on(\'SIGTERM\', () => process.exit(0)); setInterval(() => {}, 1000)"',
-      container: {
-        type: 'DOCKER',
-        docker: { image },
-        volumes: [
-          { containerPath: 'data', mode: 'RW', persistent: { size: 16 } },
-          { containerPath: '/var/lib/app', hostPath: 'data', mode: 'RW' },
-        ],
-      },
-      networks: [{ mode: 'container/bridge' }],
-      upgradeStrategy: { minimumHealthCapacity: 0, maximumOverCapacity: 0 },
-      unreachableStrategy: 'disabled',
-      taskKillGracePeriodSeconds: 1,
-    };
-    const res = await fetch(`${standin.url}/v2/apps${id}`, { method: 'PUT', body: JSON.stringify(def) });
-    expect(res.status, await res.text()).toBe(201);
-    const app = standin.app(id)!;
+    });
     const volume = await until('the volume', () => app.reservations[0]?.volumes[0]);
     expect(await until('the file cmd writes', () => volume.data.get('cmd-ran'))).toBe(`ran as ${id}\n`);
     // The command goes on (exec node): the task keeps running.

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMarathonStandin, type MarathonStandin } from '../support/marathon-standin/index.js';
+import { until as pollUntil, type Probe } from '../support/until.js';
 
 const SECOND_MS = 50;
 
@@ -35,15 +36,7 @@ async function app(id: string): Promise<Json> {
   return (await send('GET', `/v2/apps${id}?embed=app.tasks`)).body.app as Json;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = <T>(what: string, probe: Probe<T>) => pollUntil(what, probe, { intervalMs: 20 });
 
 async function deploymentsOf(id: string): Promise<Json[]> {
   return ((await send('GET', '/v2/deployments')).body as unknown as Json[]).filter((d) => d.affectedApps.includes(id));
