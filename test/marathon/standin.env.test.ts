@@ -28,18 +28,21 @@ const BRIDGED = {
   env: { PORT: '8080', GREETING: 'hi' },
 };
 
+/** BRIDGED's port variables on host ports 31005 and 31006: every one a HOST port. */
+const BRIDGED_PORTS_ENV = {
+  PORT0: '31005',
+  PORT1: '31006',
+  PORT_8080: '31005',
+  PORT_9090: '31006',
+  PORT_HTTP: '31005',
+  PORT_METRICS: '31006',
+  PORT: '31005',
+  PORTS: '31005,31006',
+};
+
 describe('stand-in task environment (TaskBuilder.commandInfo + EnvironmentHelper)', () => {
   it('bridge mode: every port variable holds a HOST port (task-environment-vars.md, ports.md)', () => {
-    expect(portsEnv(declaredPorts(BRIDGED), [31005, 31006])).toEqual({
-      PORT0: '31005',
-      PORT1: '31006',
-      PORT_8080: '31005',
-      PORT_9090: '31006',
-      PORT_HTTP: '31005',
-      PORT_METRICS: '31006',
-      PORT: '31005',
-      PORTS: '31005,31006',
-    });
+    expect(portsEnv(declaredPorts(BRIDGED), [31005, 31006])).toEqual(BRIDGED_PORTS_ENV);
   });
 
   it('the full environment: task context ++ ports env ++ HOST ++ the app env, which wins', () => {
@@ -56,15 +59,9 @@ describe('stand-in task environment (TaskBuilder.commandInfo + EnvironmentHelper
       MARATHON_APP_LABELS: 'TEAM HAPROXY_0_VHOST',
       MARATHON_APP_LABEL_TEAM: 'shop',
       MARATHON_APP_LABEL_HAPROXY_0_VHOST: 'orders.example.com',
-      PORT0: '31005',
-      PORT1: '31006',
-      PORT_8080: '31005',
-      PORT_9090: '31006',
-      PORT_HTTP: '31005',
-      PORT_METRICS: '31006',
+      ...BRIDGED_PORTS_ENV,
       // The app's env set PORT: it is applied last and replaces Marathon's PORT (= PORT0).
       PORT: '8080',
-      PORTS: '31005,31006',
       HOST: 'agent-7',
       GREETING: 'hi',
     });
