@@ -644,12 +644,7 @@ export class Engine {
       const health = task.health[i]!;
       const wasAlive = alive(health);
       const now = Date.now();
-      if (ok) {
-        Object.assign(health, { firstSuccess: health.firstSuccess ?? now, lastSuccess: now, consecutiveFailures: 0 });
-        app.launchDelayMs = 0;
-      } else if (health.firstSuccess === undefined && now < task.startedAt + grace) {
-        // HealthCheckActor.ignoreFailures: within the grace period, never healthy yet.
-      } else {
+      if (!this.passedOrWithinGrace(app, task, health, ok, grace, now)) {
         const cause = hostPort === undefined ? 'no port' : `${protocol} check of port ${hostPort} failed`;
         // Events.scala FailedHealthCheck (Formats.scala writes the instance id as taskId).
         this.options.events.emit('failed_health_check_event', { appId: app.id, taskId: task.instanceId, healthCheck: check });
@@ -669,6 +664,22 @@ export class Engine {
       task.timers.push(setTimeout(() => void probe(), interval));
     };
     task.timers.push(setTimeout(() => void probe(), Math.min(interval, 5 * this.options.secondMs)));
+  }
+
+  /**
+   * A passing probe records a success (and ends the app's launch back-off); a failing one is
+   * ignored while the task has never been healthy and is within gracePeriodSeconds of running.
+   * False: a failure that counts.
+   */
+  private passedOrWithinGrace(app: App, task: Task, health: CheckHealth, ok: boolean, grace: number, now: number): boolean {
+    if (ok) {
+      Object.assign(health, { firstSuccess: health.firstSuccess ?? now, lastSuccess: now, consecutiveFailures: 0 });
+      app.launchDelayMs = 0;
+      return true;
+    }
+    // Marathon checks: HealthCheckActor.ignoreFailures; MESOS_* checks: the agent's health
+    // checker ignores them the same way (see mesosCheck).
+    return health.firstSuccess === undefined && now < task.startedAt + grace;
   }
 
   /**
@@ -695,12 +706,7 @@ export class Engine {
       if (task.state !== 'running') return;
       const health = task.health[i]!;
       const now = Date.now();
-      if (ok) {
-        Object.assign(health, { firstSuccess: health.firstSuccess ?? now, lastSuccess: now, consecutiveFailures: 0 });
-        app.launchDelayMs = 0;
-      } else if (health.firstSuccess === undefined && now < task.startedAt + grace) {
-        // Within the grace period and never healthy yet: ignored.
-      } else {
+      if (!this.passedOrWithinGrace(app, task, health, ok, grace, now)) {
         const cause = command !== undefined ? `COMMAND check "${command}" failed` : `${protocol} check of port ${port ?? '?'} in the task's network failed`;
         Object.assign(health, { lastFailure: now, lastFailureCause: cause, consecutiveFailures: health.consecutiveFailures + 1 });
         if (health.consecutiveFailures >= Math.max(1, maxFailures)) {
