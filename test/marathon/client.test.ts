@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MarathonClient, appPath } from '../../src/marathon/client.js';
 import { MarathonError, MarathonInvalidError, MarathonLockedError } from '../../src/marathon/errors.js';
 import { startMarathonStandin, type MarathonStandin } from '../support/marathon-standin/index.js';
+import { startInProcessStandin } from './in-process-standin.js';
 
 const APP = {
   id: '/payments/orders',
@@ -65,8 +66,7 @@ describe('MarathonClient against the stand-in', () => {
   let standin: MarathonStandin;
   let client: MarathonClient;
   beforeAll(async () => {
-    standin = await startMarathonStandin({ runner: 'in-process', secondMs: 50 });
-    client = new MarathonClient({ url: standin.url, retry: { attempts: 3, baseDelayMs: 5 } });
+    ({ standin, client } = await startInProcessStandin());
   });
   afterAll(() => standin.close());
 

@@ -11,7 +11,7 @@ import { deployToMarathon, type DeployOptions } from '../../src/marathon/deploy.
 import { renderAppDefinition } from '../../src/marathon/render.js';
 import { residentUpdateProblems } from '../../src/marathon/validate.js';
 import type { MarathonStandin } from '../support/marathon-standin/index.js';
-import { failure, QUICK_SERVICE, startInProcessStandin } from './standin-deploy.js';
+import { failure, QUICK_SERVICE, startInProcessStandin } from './in-process-standin.js';
 
 function definition(id: string, overrides: Partial<ShovelConfigInput> = {}) {
   const config = shovelConfigSchema.parse({

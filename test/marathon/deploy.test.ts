@@ -8,7 +8,7 @@ import { MarathonClient } from '../../src/marathon/client.js';
 import { deployToMarathon, type DeployOptions } from '../../src/marathon/deploy.js';
 import { renderAppDefinition } from '../../src/marathon/render.js';
 import type { MarathonStandin } from '../support/marathon-standin/index.js';
-import { failure, QUICK_SERVICE, startInProcessStandin } from './standin-deploy.js';
+import { failure, QUICK_SERVICE, startInProcessStandin } from './in-process-standin.js';
 
 function definition(id: string, image: string, instances = 2) {
   const config = shovelConfigSchema.parse({

@@ -3,11 +3,12 @@
  * tasks (real HTTP health checks, a Marathon second shrunk to 50 ms).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MarathonClient } from '../../src/marathon/client.js';
+import type { MarathonClient } from '../../src/marathon/client.js';
 import type { MarathonApp, MarathonTask } from '../../src/marathon/types.js';
 import { concernsUs } from '../../src/marathon/events.js';
 import { decide, waitForDeployment, type Observation } from '../../src/marathon/wait.js';
-import { startMarathonStandin, type MarathonStandin } from '../support/marathon-standin/index.js';
+import type { MarathonStandin } from '../support/marathon-standin/index.js';
+import { startInProcessStandin } from './in-process-standin.js';
 
 // Marathon versions are ISO-8601 timestamps: a later change has a later version.
 const PREV = '2024-05-01T09:00:00.000Z';
@@ -151,8 +152,7 @@ describe('waitForDeployment against the stand-in', () => {
   let standin: MarathonStandin;
   let client: MarathonClient;
   beforeAll(async () => {
-    standin = await startMarathonStandin({ runner: 'in-process', secondMs: 50 });
-    client = new MarathonClient({ url: standin.url, retry: { attempts: 3, baseDelayMs: 5 } });
+    ({ standin, client } = await startInProcessStandin());
   });
   afterAll(() => standin.close());
 

@@ -1,6 +1,6 @@
 /**
- * What the deployToMarathon suites against the in-process stand-in share: a small service that
- * turns healthy or unhealthy within a few stand-in seconds, the stand-in and its client, and
+ * What the suites against the stand-in with in-process tasks share: the stand-in and its
+ * client, a small service that turns healthy or unhealthy within a few stand-in seconds, and
  * the error a deploy is expected to end in.
  */
 import type { ShovelConfigInput } from '../../src/config/schema.js';
