@@ -3,31 +3,19 @@
  * they load the config, choose the target the same way `release` does, and redact secrets
  * from whatever they return or throw.
  */
-import { loadConfig } from '../config/load.js';
 import { appIdOf } from '../config/schema.js';
 import { StepError } from '../errors.js';
 import { Progress } from '../ui/progress.js';
 import { marathonAuthFromEnv } from './marathon-target.js';
-import { chooseTarget, type TargetName } from './preflight.js';
+import { loadTarget, operationEnv, type CommonOptions } from './operation.js';
 import { appendReleaseLog, failRecord, finishRecord, printRecord, readReleaseLog, startRecord, type ReleaseRecord } from './record.js';
-import { Redactor } from './redact.js';
 import { rollbackDocker, rollbackMarathon } from './rollback.js';
 import { dockerStatus, marathonStatus, type ServiceStatus } from './status.js';
 
-interface CommonOptions {
-  cwd: string;
-  configPath?: string;
-  target?: TargetName;
-  signal?: AbortSignal;
-  env?: NodeJS.ProcessEnv;
-}
-
 export async function status(options: CommonOptions): Promise<ServiceStatus> {
-  const env = options.env ?? process.env;
-  const redactor = Redactor.fromEnv(env);
+  const { env, redactor } = operationEnv(options);
   try {
-    const { config } = await loadConfig(options.cwd, options.configPath);
-    const target = chooseTarget(config, options.target);
+    const { config, target } = await loadTarget(options);
     const result = target === 'docker' ? await dockerStatus(config) : await marathonStatus(config, marathonAuthFromEnv(env), options.signal);
     return redactor.json(result);
   } catch (error) {
@@ -48,16 +36,14 @@ export interface RollbackOptions extends CommonOptions {
 }
 
 export async function rollback(options: RollbackOptions): Promise<ReleaseRecord> {
-  const env = options.env ?? process.env;
-  const redactor = Redactor.fromEnv(env);
+  const { env, redactor } = operationEnv(options);
   const progress = options.progress ?? new Progress({ stream: redactor.stream(process.stderr) });
   const firstStep = progress.records.length;
   const started = new Date();
   const record = startRecord('rollback', options.target ?? 'docker', started);
   const finish = () => finishRecord(record, started, progress.records.slice(firstStep));
   try {
-    const { config } = await loadConfig(options.cwd, options.configPath);
-    const target = chooseTarget(config, options.target);
+    const { config, target } = await loadTarget(options);
     Object.assign(record, { target, service: config.service.id, appId: appIdOf(config) });
     const deadlineMs = (options.deadlineSeconds ?? config.release.deadlineSeconds) * 1000;
     const signal = options.signal ? { signal: options.signal } : {};

@@ -18,18 +18,10 @@ import type { MarathonAuth } from '../marathon/types.js';
 import { Progress } from '../ui/progress.js';
 import { pollUntil } from '../util/poll.js';
 import { marathonAuthFromEnv } from './marathon-target.js';
-import { chooseTarget, type TargetName } from './preflight.js';
+import { loadTarget, operationEnv, type CommonOptions } from './operation.js';
+import type { TargetName } from './preflight.js';
 import { readReleaseLog, type ReleaseRecord } from './record.js';
-import { Redactor } from './redact.js';
 import { notDeployed } from './status.js';
-
-interface CommonOptions {
-  cwd: string;
-  configPath?: string;
-  target?: TargetName;
-  signal?: AbortSignal;
-  env?: NodeJS.ProcessEnv;
-}
 
 // logs -----------------------------------------------------------------------------------------
 
@@ -50,10 +42,10 @@ export function logContainers(containers: readonly ContainerInfo[]): ContainerIn
 }
 
 export async function logs(options: LogsOptions): Promise<{ containers: string[] }> {
-  const redactor = Redactor.fromEnv(options.env ?? process.env);
+  const { redactor } = operationEnv(options);
   try {
-    const { config } = await loadConfig(options.cwd, options.configPath);
-    if (chooseTarget(config, options.target) !== 'docker') {
+    const { config, target } = await loadTarget(options);
+    if (target !== 'docker') {
       throw new UsageError('SHOVEL_ERR_USAGE', 'shovel logs reads the docker target only: on Marathon, task output stays in the Mesos sandbox of each agent.', {
         hint: 'Use --target docker for the local engine, or the Mesos UI for Marathon tasks.',
       });
@@ -142,12 +134,10 @@ export interface StopResult {
 }
 
 export async function stop(options: StopOptions): Promise<StopResult> {
-  const env = options.env ?? process.env;
-  const redactor = Redactor.fromEnv(env);
+  const { env, redactor } = operationEnv(options);
   const progress = options.progress ?? new Progress({ stream: redactor.stream(process.stderr) });
   try {
-    const { config } = await loadConfig(options.cwd, options.configPath);
-    const target = chooseTarget(config, options.target);
+    const { config, target } = await loadTarget(options);
     const deadlineMs = (options.deadlineSeconds ?? config.release.deadlineSeconds) * 1000;
     const base = { service: config.service.id, appId: appIdOf(config), target };
     const stopped =
