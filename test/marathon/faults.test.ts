@@ -30,6 +30,7 @@ import { Redactor } from '../../src/release/redact.js';
 import { rollbackMarathon } from '../../src/release/rollback.js';
 import { Progress } from '../../src/ui/progress.js';
 import { PassThrough } from 'node:stream';
+import { QUICK_SERVICE } from './in-process-standin.js';
 
 const USER = 'deployer';
 const PASSWORD = 'pa<ss>&"word-42';
@@ -238,10 +239,7 @@ function config(url = '', instances = 2) {
     service: { id: 'svc', group: '/faults' },
     image: { repository: 'registry.invalid/svc' },
     resources: { cpus: 0.1, memory: 32, instances },
-    ports: { http: 8080, metrics: 9090 },
-    health: { gracePeriodSeconds: 2, intervalSeconds: 2, timeoutSeconds: 1, maxConsecutiveFailures: 2 },
-    shutdown: { delayMs: 0, timeoutMs: 0 },
-    killGracePeriodSeconds: 1,
+    ...QUICK_SERVICE,
     marathon: { url },
   });
 }
