@@ -151,13 +151,6 @@ export function planDocker(config: ShovelConfig, options: { image: string; tag: 
   return { network, instances, clientEnv, missing: [...missing].sort() };
 }
 
-/** The error of a plan whose shell variables are not all set. */
-export function missingShellError(missing: readonly string[]): UsageError {
-  return new UsageError('SHOVEL_ERR_SHELL_VARIABLE', `shovel.yml takes ${missing.join(', ')} from the releasing shell, and ${missing.length === 1 ? 'it is' : 'they are'} not set.`, {
-    hint: `Export ${missing.join(', ')} before shovel release (the values are never printed or recorded).`,
-  });
-}
-
 /**
  * How the docker target decides an instance is healthy, in words (the dry run prints it):
  * the configured checks; else the image's own HEALTHCHECK; else running, not restarted, for

@@ -30,7 +30,8 @@ import {
 } from '../docker/containers.js';
 import type { Progress } from '../ui/progress.js';
 import { checksFor, containerState, instanceProbes } from './docker-health.js';
-import { missingShellError, planDocker, releasedChecks, type DockerPlan, type InstancePlan } from './docker-plan.js';
+import { missingShellError } from './shell-env.js';
+import { planDocker, releasedChecks, type DockerPlan, type InstancePlan } from './docker-plan.js';
 import { waitHealthy } from './health.js';
 import { busyPorts, portKey, type HostPort } from './ports.js';
 

@@ -2,7 +2,7 @@
  * What git says about the service repository: which commit is being released, and whether
  * the working tree holds changes that commit does not (then the image is not the commit).
  */
-import { StepError, UNNAMED_STEP, UsageError } from '../errors.js';
+import { StepError, UsageError } from '../errors.js';
 import { run } from '../util/exec.js';
 
 export interface GitState {

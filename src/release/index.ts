@@ -7,7 +7,7 @@
  */
 import { gitState, tagRelease } from './git.js';
 import { loadConfig } from '../config/load.js';
-import { appIdOf, type ShovelConfig } from '../config/schema.js';
+import { appIdOf } from '../config/schema.js';
 import { buildCommand, buildImage, checkBuildKit, type BuildFacts } from '../docker/build.js';
 import { buildLine } from '../docker/build-progress.js';
 import { pushImage } from '../docker/push.js';
@@ -28,8 +28,7 @@ import { marathonAuthFromEnv, prepareMarathon, deployMarathon, releaseLabels, ty
 import { checkDockerEngine, chooseTarget, readVersionFacts, requireCleanTree, type TargetName } from './preflight.js';
 import { appendReleaseLog, failRecord, finishRecord, gitTagName, printRecord, startRecord, type ReleaseRecord } from './record.js';
 import { Redactor } from './redact.js';
-import { resolveShellValue, shellReferences } from './shell-env.js';
-import { UsageError } from '../errors.js';
+import { missingShellError, resolveShellValues, unsetShellVariables } from './shell-env.js';
 import type { MarathonDialect } from '../marathon/types.js';
 
 export type { ReleaseRecord } from './record.js';
@@ -107,9 +106,7 @@ async function run(ctx: Context, startedAt: Date): Promise<void> {
     const target0 = chooseTarget(loaded.config, options.target);
     const missing = [...new Set([...shell.missing, ...unsetShellVariables(loaded.config, env, target0)])];
     if (missing.length > 0) {
-      throw new UsageError('SHOVEL_ERR_SHELL_VARIABLE', `shovel.yml takes ${missing.join(', ')} from the releasing shell, which does not set ${missing.length === 1 ? 'it' : 'them'}.`, {
-        hint: `Export ${missing.join(', ')} before shovel release (the values are never printed or recorded).`,
-      });
+      throw missingShellError(missing);
     }
     ctx.redactor.add(shell.secrets);
     // Marathon gets env values in the app definition; the docker target passes them to the
@@ -290,28 +287,6 @@ async function run(ctx: Context, startedAt: Date): Promise<void> {
     .catch((error: unknown) => progress.warn(`Could not record the release: ${ctx.redactor.text(String((error as Error).message))}`));
 
   progress.info(`Released ${ref} (${record.target})${record.url ? `: ${record.url}` : ''}`);
-}
-
-/** The shell variables env values read (and, on the docker target, the secrets) that `env` lacks. */
-export function unsetShellVariables(config: ShovelConfig, env: NodeJS.ProcessEnv, target: TargetName): string[] {
-  const wanted = Object.values(config.env).flatMap((value) => shellReferences(value));
-  // The docker target has no secret store: a secret's value comes from the shell, by its name.
-  if (target === 'docker') wanted.push(...Object.keys(config.secrets));
-  return [...new Set(wanted)].filter((name) => env[name] === undefined);
-}
-
-/** Values (build.args, env) with every `${VAR}` taken from `env`; the values that came from it are secrets. */
-export function resolveShellValues(args: Record<string, string>, env: NodeJS.ProcessEnv): { args: Record<string, string>; secrets: string[]; missing: string[] } {
-  const out: Record<string, string> = {};
-  const secrets: string[] = [];
-  const missing: string[] = [];
-  for (const [name, raw] of Object.entries(args)) {
-    const resolved = resolveShellValue(raw, env);
-    out[name] = resolved.value;
-    missing.push(...resolved.missing);
-    if (resolved.value !== raw) secrets.push(resolved.value);
-  }
-  return { args: out, secrets, missing: [...new Set(missing)] };
 }
 
 export { rollback, status, type RollbackOptions } from './operations.js';

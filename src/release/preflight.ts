@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { StepError, UNNAMED_STEP, UsageError } from '../errors.js';
+import { StepError, UsageError } from '../errors.js';
 import type { ShovelConfig } from '../config/schema.js';
 import { docker } from '../docker/exec.js';
 import type { GitState } from './git.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { shovelConfigSchema } from '../../src/config/schema.js';
-import { resolveShellValues, unsetShellVariables } from '../../src/release/index.js';
+import { resolveShellValues, unsetShellVariables } from '../../src/release/shell-env.js';
 import { Redactor } from '../../src/release/redact.js';
 
 const config = (extra: Record<string, unknown>) =>

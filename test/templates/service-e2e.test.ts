@@ -11,7 +11,7 @@ import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { suiteNeeding } from '../support/environment.js';
 import { freePort, freshClone, installedService, serviceNodeStatus, type ServiceNode } from '../support/service-fixture.js';
 
