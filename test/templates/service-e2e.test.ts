@@ -12,6 +12,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { until } from '../support/until.js';
 import { suiteNeeding } from '../support/environment.js';
 import { freePort, freshClone, installedService, serviceNodeStatus, type ServiceNode } from '../support/service-fixture.js';
 
@@ -204,7 +205,10 @@ suiteNeeding('generated service, end to end', serviceNodeStatus(), (serviceNode)
       expect((await fetch(`${service.base}/openapi.json`)).status).toBe(404);
 
       // Probes are not logged at info; the example request is, in one access line, and every
-      // line names the build.
+      // line names the build. Lines are written in batches, at most 100 ms late: wait for the
+      // line of the last request above (lines keep their order), then read them all.
+      const lastLine = (line: Record<string, unknown>) => JSON.stringify(line).includes('/v1/orders');
+      await until('the access line of GET /v1/orders', () => service.lines().some(lastLine), { timeoutMs: 2000 });
       const logged = service.lines();
       expect(logged.some((line) => JSON.stringify(line).includes('/health/'))).toBe(false);
       const ofRequest = logged.filter((line) => line.requestId === 'e2e-1');
