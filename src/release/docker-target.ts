@@ -1,7 +1,9 @@
 /**
  * The docker target: the local engine stands in for a cluster, with the same health gate.
  * Every port has a stable host port, so a new instance can only start once the old one has
- * let go of it (and of its volume): a release replaces instances one at a time.
+ * let go of it (and of its volume): a release replaces instances one at a time. With nothing
+ * running (a first release, or one after `shovel stop`) no instance waits for another: all
+ * start at once and are gated together, as Marathon starts the instances of a new app.
  *
  *   for each instance i:  stop OLD i (graceful, killGracePeriodSeconds; kept, stopped)
  *                         start NEW i on the same host ports and volumes
@@ -82,11 +84,11 @@ export function serviceAddress(config: ShovelConfig, ports: Record<string, Conta
   return { port: port.hostPort, url: http ? `http://127.0.0.1:${port.hostPort}` : `${port.protocol}://127.0.0.1:${port.hostPort}` };
 }
 
-async function uniqueName(base: string): Promise<string> {
+async function uniqueName(base: string, claimed: ReadonlySet<string>): Promise<string> {
   // Re-releasing the same tag (or rolling back to it) while its old container still exists.
   for (let n = 1; ; n += 1) {
     const name = n === 1 ? base : `${base}-${n}`;
-    if (!(await containerNameTaken(name))) return name;
+    if (!claimed.has(name) && !(await containerNameTaken(name))) return name;
   }
 }
 
@@ -171,75 +173,105 @@ export async function deployToDocker(options: DockerDeployOptions): Promise<Dock
   const stoppedByUs: ContainerInfo[] = [];
   const instances: DockerInstance[] = [];
   const commands: string[] = [];
-  let starting: string | undefined;
+  /** Containers being created, not yet in `instances`: removed too if the release fails. */
+  const starting = new Set<string>();
+
+  /** Stops what blocks `instance`, then starts it with the plan's run arguments. */
+  const startInstance = async (instance: InstancePlan, update: (detail: string) => void): Promise<DockerInstance> => {
+    for (const old of blockersOf(instance, previous.filter((c) => c.running && !stoppedByUs.includes(c)))) {
+      update(`stopping ${old.name} (grace ${grace}s)`);
+      // A stopped container with restart policy "always" would come back with the engine.
+      await setRestartPolicy(old.id, { name: 'no' });
+      stoppedByUs.push(old);
+      await stopContainer(old.id, grace);
+    }
+    const name = await uniqueName(instance.spec.name, starting);
+    starting.add(name);
+    const spec = { ...instance.spec, name };
+    const command = runCommand(spec);
+    commands[instance.index] = command;
+    const id = await runContainer(spec, plan.clientEnv, signal);
+    starting.delete(name);
+    const deployed = { index: instance.index, container: name, containerId: id, ports: portsRecord(instance.ports) };
+    instances.push(deployed);
+    return deployed;
+  };
+
+  /** The health gate of one new instance; throws SHOVEL_ERR_NOT_HEALTHY when it fails. */
+  const gate = async (container: DockerInstance, update: (detail: string) => void, gateSignal: AbortSignal | undefined): Promise<string> => {
+    const result = await waitHealthy({
+      probes: instanceProbes(releasedChecks(config), container.ports, container.containerId),
+      deadlineMs: Math.max(0, newVersionUntil - Date.now()),
+      deadlineText,
+      timeoutMs: config.health.timeoutSeconds * 1000,
+      settleMs: config.health.intervalSeconds * 1000,
+      state: containerState(container.containerId, 0),
+      onProgress: update,
+      ...(gateSignal ? { signal: gateSignal } : {}),
+    });
+    if (result.healthy) return `healthy after ${(result.ms / 1000).toFixed(1)}s (${result.by})`;
+    throw new StepError(
+      'SHOVEL_ERR_NOT_HEALTHY',
+      `${container.container} did not become healthy: ${result.reason}. The new container${plan.instances.length > 1 ? 's were' : ' was'} removed; ${
+        stoppedByUs.length > 0 ? 'the previous version serves again' : 'nothing was serving before it'
+      }.`,
+      {
+        outputTail: await containerLogs(container.containerId),
+        hint: 'Check the health checks in shovel.yml against what the software answers (shovel logs shows its output); raise the deadline with --deadline SECONDS if it is just slow.',
+      },
+    );
+  };
+
   try {
+    // What runs now decides the order; the engine and host ports are checked once more.
+    previous = await listServiceContainers(service);
+    const check = () => checkDockerTarget(plan, previous.filter((c) => c.running), service);
     if (plan.instances.length === 0) {
       // resources.instances: 0 stops the service: the old containers go in Stop previous.
+      await progress.step('Deploy', async (update) => update('no instance to start (resources.instances: 0)'));
+    } else if (plan.instances.length > 1 && !previous.some((c) => c.running)) {
       await progress.step('Deploy', async (update) => {
-        previous = await listServiceContainers(service);
-        update('no instance to start (resources.instances: 0)');
+        update('checking the engine and host ports');
+        await check();
+        update(`starting ${plan.instances.length} instances`);
+        await Promise.all(plan.instances.map((instance) => startInstance(instance, update)));
+        instances.sort((a, b) => a.index - b.index);
+        // The step's detail is the commands it ran (the dry run prints the same).
+        update(commands.join('\n'));
       });
-    }
-    for (const instance of plan.instances) {
-      const of = plan.instances.length > 1 ? ` ${instance.index + 1}/${plan.instances.length}` : '';
-      const ports = portsRecord(instance.ports);
-      const container = await progress.step(`Deploy${of}`, async (update) => {
-        if (instance.index === 0) {
-          update('checking the engine and host ports');
-          previous = await listServiceContainers(service);
-          await checkDockerTarget(plan, previous.filter((c) => c.running), service);
-        }
-        for (const old of blockersOf(instance, previous.filter((c) => c.running && !stoppedByUs.includes(c)))) {
-          update(`stopping ${old.name} (grace ${grace}s)`);
-          // A stopped container with restart policy "always" would come back with the engine.
-          await setRestartPolicy(old.id, { name: 'no' });
-          stoppedByUs.push(old);
-          await stopContainer(old.id, grace);
-        }
-        const name = await uniqueName(instance.spec.name);
-        starting = name;
-        const spec = { ...instance.spec, name };
-        const command = runCommand(spec);
-        commands.push(command);
-        const id = await runContainer(spec, plan.clientEnv, signal);
-        starting = undefined;
-        const deployed = { index: instance.index, container: name, containerId: id, ports };
-        instances.push(deployed);
-        // The step's detail is the command it ran (the dry run prints the same).
-        update(command);
-        return deployed;
-      });
-      await progress.step(`Wait for health${of}`, async (update) => {
-        const deadlineMs = Math.max(0, newVersionUntil - Date.now());
-        const result = await waitHealthy({
-          probes: instanceProbes(releasedChecks(config), ports, container.containerId),
-          deadlineMs,
-          deadlineText,
-          timeoutMs: config.health.timeoutSeconds * 1000,
-          settleMs: config.health.intervalSeconds * 1000,
-          state: containerState(container.containerId, 0),
-          onProgress: update,
-          ...(signal ? { signal } : {}),
-        });
-        if (result.healthy) {
-          update(`healthy after ${(result.ms / 1000).toFixed(1)}s (${result.by})`);
-          return;
-        }
-        throw new StepError(
-          'SHOVEL_ERR_NOT_HEALTHY',
-          `${container.container} did not become healthy: ${result.reason}. The new container${instances.length > 1 ? 's were' : ' was'} removed; ${
-            stoppedByUs.length > 0 ? 'the previous version serves again' : 'nothing was serving before it'
-          }.`,
-          {
-            outputTail: await containerLogs(container.containerId),
-            hint: 'Check the health checks in shovel.yml against what the software answers (shovel logs shows its output); raise the deadline with --deadline SECONDS if it is just slow.',
-          },
+      await progress.step('Wait for health', async (update) => {
+        // One failure stops the other gates: the release fails and every new container goes.
+        const stopOthers = new AbortController();
+        const gateSignal = signal ? AbortSignal.any([signal, stopOthers.signal]) : stopOthers.signal;
+        const results = await Promise.all(
+          instances.map((instance) =>
+            gate(instance, (detail) => update(`${instance.container}: ${detail}`), gateSignal).catch((error: unknown) => {
+              stopOthers.abort(error);
+              throw error;
+            }),
+          ),
         );
+        update(results.map((result, i) => `${instances[i]!.container} ${result}`).join('; '));
       });
+    } else {
+      for (const instance of plan.instances) {
+        const of = plan.instances.length > 1 ? ` ${instance.index + 1}/${plan.instances.length}` : '';
+        const container = await progress.step(`Deploy${of}`, async (update) => {
+          if (instance.index === 0) {
+            update('checking the engine and host ports');
+            await check();
+          }
+          const deployed = await startInstance(instance, update);
+          // The step's detail is the command it ran (the dry run prints the same).
+          update(commands[instance.index]!);
+          return deployed;
+        });
+        await progress.step(`Wait for health${of}`, async (update) => update(await gate(container, update, signal)));
+      }
     }
   } catch (error) {
     // Whatever went wrong (unhealthy, Ctrl-C, docker failure), the old version must serve again.
-    await rollBack(progress, { config, instances, starting, stoppedByUs, grace, until });
+    await rollBack(progress, { config, instances, starting: [...starting], stoppedByUs, grace, until });
     throw error;
   }
 
@@ -272,16 +304,17 @@ export async function deployToDocker(options: DockerDeployOptions): Promise<Dock
     url: address.url,
     stopped,
     instances,
-    commands,
+    commands: commands.filter((c) => c !== undefined),
   };
 }
 
 /** Removes the new containers, then starts the old ones that this release stopped. */
 async function rollBack(
   progress: Progress,
-  state: { config: ShovelConfig; instances: DockerInstance[]; starting: string | undefined; stoppedByUs: ContainerInfo[]; grace: number; until: number },
+  state: { config: ShovelConfig; instances: DockerInstance[]; starting: string[]; stoppedByUs: ContainerInfo[]; grace: number; until: number },
 ): Promise<void> {
-  const leftover = state.starting && (await containerNameTaken(state.starting)) ? [state.starting] : [];
+  const leftover: string[] = [];
+  for (const name of state.starting) if (await containerNameTaken(name)) leftover.push(name);
   if (state.instances.length === 0 && leftover.length === 0 && state.stoppedByUs.length === 0) return;
   await progress.step('Rollback', async (update) => {
     for (const name of [...state.instances.map((i) => i.containerId), ...leftover]) {

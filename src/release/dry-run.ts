@@ -81,7 +81,7 @@ export function dockerPlanLines(config: ShovelConfig, facts: Pick<DryRunFacts, '
   const n = docker.instances.length;
   const until = `${((facts.deadlineMs * 2) / 3 / 1000).toFixed(0)}s (two thirds of the deadline; the rollback has the rest)`;
   return [
-    `Replace: ${n === 1 ? 'the instance' : `${n} instances, one at a time`}: docker stop -t ${grace} the old one (kept), start the new one on the same host ports${config.volumes.length > 0 ? ' and volumes' : ''}, wait until healthy; on failure remove the new ones and docker start the old ones again`,
+    `Replace: ${n === 1 ? 'the instance' : `${n} instances, one at a time (all at once when none of them runs)`}: docker stop -t ${grace} the old one (kept), start the new one on the same host ports${config.volumes.length > 0 ? ' and volumes' : ''}, wait until healthy; on failure remove the new ones and docker start the old ones again`,
     ...planCommands(docker).map((command) => `Deploy: ${command}`),
     `Wait for health: ${healthRule(config)}, within ${until}`,
     `Stop previous: remove the old containers of ${config.service.id} once every new instance is healthy`,

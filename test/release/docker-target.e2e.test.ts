@@ -328,13 +328,41 @@ dockerSuite('shovel release --target docker (real engine and registry)', (env) =
     expect(await getJson(`http://127.0.0.1:${httpPort}/`)).toEqual({ error: 'ECONNREFUSED' });
     expect((await runShovel(['status'], { cwd: dir, env: shovelEnv })).stdout).toContain('is not deployed (docker)');
 
-    // The next release starts on the same ports; the stopped containers go.
+    // The next release starts on the same ports; the stopped containers go. Nothing runs, so
+    // no instance waits for another: both start, then both pass the gate.
     await shovelYml(2);
     await setBehaviour(dir, { ready: true, message: 'after stop' });
     const { run, record } = await release('after stop');
     expect(run.exitCode, run.stderr).toBe(0);
+    expect(record.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
+      'Preflight:ok', 'Build:ok', 'Push:ok', 'Render:skipped', 'Deploy:ok', 'Wait for health:ok', 'Stop previous:ok', 'Record:ok',
+    ]);
+    expect(record.commands).toHaveLength(3);
+    expect(record.steps.find((s) => s.name === 'Deploy')?.detail).toBe(record.commands!.slice(1).join('\n'));
+    expect(record.steps.find((s) => s.name === 'Wait for health')?.detail).toMatch(/^\S+-0 healthy after [\d.]+s \(checks\); \S+-1 healthy after [\d.]+s \(checks\)$/);
+    expect(await getJson(`http://127.0.0.1:${httpPort}/`)).toMatchObject({ status: 200, body: { message: 'after stop' } });
     expect(await getJson(`http://127.0.0.1:${httpPort + 1}/`)).toMatchObject({ status: 200, body: { message: 'after stop' } });
     for (const name of names) expect((await docker('container', 'inspect', name)).exitCode).not.toBe(0);
     expect(record.docker?.stopped).toEqual([]);
+  });
+  it('with nothing running, one instance that never gets ready fails the release and both new containers go', async () => {
+    const stop = await runShovel(['stop', '--json'], { cwd: dir, env: shovelEnv });
+    expect(stop.exitCode, stop.stderr).toBe(0);
+    await writeFile(path.join(dir, 'server.js'), (await readFile(path.join(dir, 'server.js'), 'utf8')).replace(
+      "if (req.url === '/health/ready') {",
+      `if (req.url === '/health/ready' && port === ${httpPort + 1}) return send(503, { status: 'never' });\n  if (req.url === '/health/ready') {`,
+    ));
+    await setBehaviour(dir, { ready: true, message: 'half, from nothing' });
+    const { run, record } = await release('half, from nothing', '--deadline', '6');
+    expect(run.exitCode).toBe(1);
+    expect(record.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
+      'Preflight:ok', 'Build:ok', 'Push:ok', 'Render:skipped', 'Deploy:ok', 'Wait for health:failed', 'Rollback:ok',
+    ]);
+    expect(record.error).toMatchObject({ code: 'SHOVEL_ERR_NOT_HEALTHY', step: 'Wait for health' });
+    expect(record.error?.message).toMatch(/-1 did not become healthy: not healthy within 4s \(last: readiness \/health\/ready: HTTP 503\)/);
+    expect(await running()).toEqual([]);
+    expect(await getJson(`http://127.0.0.1:${httpPort}/`)).toEqual({ error: 'ECONNREFUSED' });
+    await git(dir, 'checkout', 'HEAD~1', '--', 'server.js');
+    await commitAll(dir, 'server.js as before');
   });
 });
