@@ -79,6 +79,18 @@ async function resolveAnswers(
   return withDefaults(validateGiven({ ...given, ...asked }));
 }
 
+/**
+ * npm ci in the repository in place, beside the first release; resolves to its error, if
+ * any, once it ends (the release goes on either way: it does not use the local install).
+ */
+async function installInPlace(dir: string, progress: Progress, signal: AbortSignal): Promise<unknown> {
+  const { install, INSTALL_STEP } = await import('../scaffold/install.js');
+  return progress.step(INSTALL_STEP, () => install(dir, signal)).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+}
+
 export async function create(argv: string[], signal: AbortSignal): Promise<ExitCode> {
   const started = performance.now();
   const options = parseCreateArgs(argv);
@@ -124,12 +136,16 @@ export async function create(argv: string[], signal: AbortSignal): Promise<ExitC
 
     const stale = await removeStaleTemporaries(path.dirname(targetDir));
     if (stale.length > 0) progress.info(`Removed ${stale.length} temporary director${stale.length > 1 ? 'ies' : 'y'} left by an interrupted run.`);
+    // A first release does not wait for the local install: the image build installs its own
+    // dependencies, so npm ci runs in the new repository while the release builds and deploys.
+    const installBeside = options.release && thePlan.install;
     const built = await buildService({
       plan: thePlan,
       target,
       workDir: temporaryBeside(targetDir),
       progress,
       signal,
+      installInPlace: installBeside,
     });
     for (const note of built.notes) progress.warn(note);
     report.notes = [...(report.notes ?? []), ...built.notes];
@@ -138,10 +154,12 @@ export async function create(argv: string[], signal: AbortSignal): Promise<ExitC
     if (options.release) {
       const { release } = await import('../release/index.js');
       // The release shows its own named steps (build, push, deploy, wait).
-      progress.info('First release:');
+      progress.info(installBeside ? 'First release (npm ci runs beside it):' : 'First release:');
+      const installing = installBeside ? installInPlace(targetDir, progress, signal) : Promise.resolve(undefined);
       try {
         report.release = await release({ cwd: targetDir, signal, progress, json: false });
       } catch (error) {
+        await installing;
         // The repository is complete and in place: only the release has to be done again.
         report.outcome = 'created';
         report.releaseFailed = true;
@@ -151,6 +169,12 @@ export async function create(argv: string[], signal: AbortSignal): Promise<ExitC
             `Retry the release alone: cd ${rel} && shovel release (shovel is this package's other bin: node ${bin} release --cwd ${rel}).`,
         );
         throw error;
+      }
+      const installFailed = await installing;
+      if (installFailed) {
+        report.outcome = 'created';
+        progress.warn(`${answers.name} was created in ${rel} and released, but its local install failed (below): run npm ci in ${rel}.`);
+        throw installFailed;
       }
     }
     report.outcome = 'created';

@@ -17,6 +17,11 @@ export interface BuildOptions {
   workDir: string;
   progress: Progress;
   signal: AbortSignal;
+  /**
+   * The caller installs the dependencies once the repository is in place (a first release
+   * runs beside the install: the image build installs its own).
+   */
+  installInPlace?: boolean;
 }
 
 export async function buildService(options: BuildOptions): Promise<{ notes: string[] }> {
@@ -30,7 +35,7 @@ export async function buildService(options: BuildOptions): Promise<{ notes: stri
     signal.throwIfAborted();
     // Install before the first commit: the service's tests and build are known to work with
     // the tree in the commit.
-    if (plan.install) {
+    if (plan.install && !options.installInPlace) {
       await progress.step(INSTALL_STEP, () => install(workDir, signal));
     }
     signal.throwIfAborted();

@@ -53,14 +53,16 @@ export async function plan(answers: Answers, target: Target, options: PlanOption
     if (note) notes.push(note);
   }
   const commands: PlannedCommand[] = [];
-  // Same order as build.ts: the lockfile the install writes goes into the first commit.
-  if (options.install) {
-    const [file, args] = INSTALL_COMMAND;
-    commands.push({ step: 'install', command: formatCommand(file, args) });
-  }
+  const [file, args] = INSTALL_COMMAND;
+  const installCommand = formatCommand(file, args);
+  // Same order as build.ts and create.ts: the install before the first commit, or, with a
+  // first release, beside that release (whose image build installs its own dependencies).
+  const installBeside = options.install && options.release;
+  if (options.install && !installBeside) commands.push({ step: 'install', command: installCommand });
   if (git) {
     for (const [file, args] of GIT_COMMANDS) commands.push({ step: 'git', command: formatCommand(file, args) });
   }
+  if (installBeside) commands.push({ step: 'install', command: `${installCommand} (beside the release)` });
   if (options.release) commands.push({ step: 'release', command: 'shovel release' });
   return { answers, targetDir: target.dir, files, git, install: options.install, release: options.release, commands, notes };
 }

@@ -26,6 +26,8 @@ interface Spinner {
   succeed(text?: string): Spinner;
   fail(text?: string): Spinner;
   stop(): Spinner;
+  clear(): Spinner;
+  render(): Spinner;
 }
 
 export class Progress {
@@ -33,6 +35,8 @@ export class Progress {
   private readonly stream: NodeJS.WritableStream;
   private readonly interactive: boolean;
   private readonly c: Colors;
+  /** The terminal's one spinner: a step that runs beside it (see step) draws none of its own. */
+  private spinner: Spinner | undefined;
 
   constructor(options: ProgressOptions = {}) {
     this.stream = options.stream ?? process.stderr;
@@ -42,7 +46,10 @@ export class Progress {
 
   private line(text: string): void {
     const prefix = this.interactive ? '' : `${this.c.dim(new Date().toISOString())} `;
+    // Above a running spinner, which then draws itself again below the line.
+    this.spinner?.clear();
     this.stream.write(`${prefix}${text}\n`);
+    this.spinner?.render();
   }
 
   info(text: string): void {
@@ -63,6 +70,10 @@ export class Progress {
    * spinner redraws it in a terminal; elsewhere each distinct update is one line. A StepError
    * thrown inside gets this step's name (the innermost step's, when steps nest): the one
    * place that names the step an error broke.
+   *
+   * Steps may run at the same time (the install of a new service beside its first release).
+   * Elsewhere their lines interleave, each named; in a terminal the first one keeps the
+   * spinner and the other shows only its outcome line, printed above the spinner.
    */
   async step<T>(name: string, fn: (update: (detail: string) => void) => Promise<T>): Promise<T> {
     const started = performance.now();
@@ -71,16 +82,21 @@ export class Progress {
     let timer: NodeJS.Timeout | undefined;
     let detail = '';
     const label = () => `${name}${detail ? ` ${this.c.dim(`(${detail})`)}` : ''}`;
-    if (this.interactive) {
+    if (this.interactive && !this.spinner) {
       const { default: ora } = await import('ora');
       spinner = ora({ text: name, stream: this.stream as NodeJS.WriteStream }).start() as unknown as Spinner;
+      this.spinner = spinner;
       timer = setInterval(() => {
         if (spinner) spinner.text = `${label()} ${this.c.dim(elapsed())}`;
       }, 100);
       timer.unref();
-    } else {
+    } else if (!this.interactive) {
       this.line(`▶ ${name}`);
     }
+    const release = () => {
+      if (timer) clearInterval(timer);
+      if (spinner && this.spinner === spinner) this.spinner = undefined;
+    };
     const update = (text: string) => {
       if (text === detail) return;
       detail = text;
@@ -90,7 +106,7 @@ export class Progress {
       const result = await fn(update);
       const ms = Math.round(performance.now() - started);
       this.records.push({ name, status: 'ok', ms, ...(detail ? { detail } : {}) });
-      if (timer) clearInterval(timer);
+      release();
       if (spinner) spinner.succeed(`${name} ${this.c.dim(elapsed())}`);
       else this.line(`${this.c.green('✔')} ${name} ${this.c.dim(elapsed())}`);
       return result;
@@ -98,7 +114,7 @@ export class Progress {
       if (error instanceof StepError) error.attachStep(name);
       const ms = Math.round(performance.now() - started);
       this.records.push({ name, status: 'failed', ms, detail: error instanceof Error ? error.message : String(error) });
-      if (timer) clearInterval(timer);
+      release();
       if (spinner) spinner.fail(`${name} ${this.c.dim(elapsed())}`);
       else this.line(`${this.c.red('✖')} ${name} ${this.c.dim(elapsed())}`);
       throw error;

@@ -62,8 +62,11 @@ dockerSuite('create-shovel --release (built bin, real engine and registry)', (en
     expect(record.image.ref).toMatch(new RegExp(`^${env.registry.replaceAll('.', '\\.')}/${name}:0\\.1\\.0-[0-9a-f]{7}$`));
     expect(record.image.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(record.steps.map((s) => `${s.name}:${s.status}`)).toEqual(DOCKER_RELEASE_STEPS);
-    // Generation ran its own steps before the release (install included).
-    expect(report.steps.map((s) => s.name)).toEqual(expect.arrayContaining(['Install dependencies (npm ci)']));
+    // Generation ran its own steps; the install ran beside the release (its image build
+    // installs its own dependencies) and left a complete local tree.
+    expect(report.steps.map((s) => `${s.name}:${s.status}`)).toEqual(expect.arrayContaining(['Install dependencies (npm ci):ok']));
+    expect(r.stderr).toContain('First release (npm ci runs beside it):');
+    expect(JSON.parse(await readFile(path.join(cwd, name, 'node_modules', 'fastify', 'package.json'), 'utf8'))).toMatchObject({ name: 'fastify' });
 
     // The URL printed for the user serves the new service, healthy.
     const printed = /Released \S+ \(docker\): (http:\/\/127\.0\.0\.1:\d+)/.exec(r.stderr)?.[1];

@@ -86,8 +86,19 @@ describe('create-shovel (built bin, no TTY)', () => {
     expect(r.exitCode, r.all).toBe(0);
     expect(r.stderr).toMatch(/package\.json\s+[\d.]+ (B|KiB)/);
     expect(r.stderr).toContain('[git] git init');
-    expect(r.stderr).toContain('[install] npm ci --no-audit --no-fund');
     expect(r.stderr).toContain('[release] shovel release');
+    // With a first release the install runs beside it, after the first commit.
+    const order = (text: string) => ['[git] git init', '[install] npm ci --no-audit --no-fund', '[release] shovel release'].map((line) => text.indexOf(line));
+    expect(r.stderr).toContain('[install] npm ci --no-audit --no-fund (beside the release)');
+    const beside = order(r.stderr);
+    expect([...beside].sort((a, b) => a - b)).toEqual(beside);
+    // Without one, the install comes before the first commit.
+    const alone = await createShovel(['svc', '--yes', '--dry-run'], { cwd });
+    expect(alone.exitCode, alone.all).toBe(0);
+    const [git, install] = order(alone.stderr);
+    expect(install).toBeGreaterThan(-1);
+    expect(install).toBeLessThan(git!);
+    expect(alone.stderr).not.toContain('beside the release');
     expect(await readdir(cwd)).toEqual([]);
   });
 

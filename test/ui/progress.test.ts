@@ -63,3 +63,46 @@ describe('Progress.step and errors', () => {
     expect(new StepError('SHOVEL_ERR_GIT', 'Upgrade', 'git failed.')).toMatchObject({ step: 'Upgrade', message: 'git failed.' });
   });
 });
+
+describe('Progress.step at the same time as another step', () => {
+  const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+  it('without a terminal: each step its lines, both recorded with their outcome', async () => {
+    const { progress: p, text } = progress();
+    await Promise.all([
+      p.step('Release', async (update) => {
+        await tick();
+        update('building');
+        await tick();
+      }),
+      p.step('Install', async () => {
+        await tick();
+        throw new StepError('SHOVEL_ERR_INSTALL', 'npm ci failed.');
+      }).catch((error: unknown) => error),
+    ]);
+    expect(p.records.map((r) => `${r.name}:${r.status}`).sort()).toEqual(['Install:failed', 'Release:ok']);
+    expect(text()).toContain('  Release: building');
+    expect(text()).toMatch(/✖ Install/);
+    expect(text()).toMatch(/✔ Release/);
+  });
+
+  it('in a terminal: the first step keeps the one spinner, the other prints only its outcome line', async () => {
+    const stream = Object.assign(new PassThrough(), { isTTY: true, columns: 80, cursorTo: () => true, clearLine: () => true, moveCursor: () => true });
+    let text = '';
+    // Colours and cursor moves are not what this checks.
+    stream.on('data', (c: Buffer) => (text += c.toString().replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')));
+    const p = new Progress({ stream, interactive: true });
+    let inner = '';
+    await p.step('Release', async () => {
+      await p.step('Install', async () => {
+        await tick();
+      });
+      inner = text;
+      await tick();
+    });
+    expect(p.records.map((r) => `${r.name}:${r.status}`)).toEqual(['Install:ok', 'Release:ok']);
+    // The second step's outcome line, printed once, while the first one still ran.
+    expect(inner.match(/✔ Install/g)).toHaveLength(1);
+    expect(text.match(/Install/g)).toHaveLength(1);
+  });
+});
