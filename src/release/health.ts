@@ -70,6 +70,15 @@ export async function runProbe(probe: Probe, timeoutMs: number, signal?: AbortSi
   return result.timedOut ? 'timeout' : `failed${result.output ? `: ${result.output}` : ''}`;
 }
 
+/** Runs the probes in order; the first failure in words ("readiness /health/ready: HTTP 503"), else undefined. */
+async function runProbes(probes: readonly NamedProbe[], timeoutMs: number, signal?: AbortSignal): Promise<string | undefined> {
+  for (const p of probes) {
+    const result = await runProbe(p.probe, timeoutMs, signal);
+    if (result !== 'ok') return `${p.name} ${p.label}: ${result}`;
+  }
+  return undefined;
+}
+
 export interface NamedProbe {
   /** readiness or liveness */
   name: string;
@@ -118,20 +127,17 @@ export async function waitHealthy(options: HealthGateOptions): Promise<HealthGat
   const settleMs = options.settleMs ?? 0;
   return pollUntil<HealthGateResult>(
     async (ms) => {
+      // The container's state and the probes are looked at together (one round costs the
+      // slower of the two); the state decides first.
+      const probing = options.probes.length > 0 ? runProbes(options.probes, timeoutMs, options.signal) : undefined;
+      probing?.catch(() => undefined);
       const state = (await options.state?.()) ?? {};
       if (state.gone) return { healthy: false, ms, reason: state.gone };
       if (state.health === 'unhealthy') {
         return { healthy: false, ms, reason: `docker reports the container unhealthy (its HEALTHCHECK${state.healthOutput ? `: ${state.healthOutput}` : ' failed'})` };
       }
-      if (options.probes.length > 0) {
-        let failed: string | undefined;
-        for (const p of options.probes) {
-          const result = await runProbe(p.probe, timeoutMs, options.signal);
-          if (result !== 'ok') {
-            failed = `${p.name} ${p.label}: ${result}`;
-            break;
-          }
-        }
+      if (probing) {
+        const failed = await probing;
         if (!failed) return { healthy: true, ms, by: 'checks' };
         last = failed;
       } else if (state.health !== undefined) {

@@ -69,6 +69,12 @@ interface Context {
   record: ReleaseRecord;
 }
 
+/** Waits for every check, then throws the error of the first one (in their order) that failed. */
+async function firstFailure(checks: readonly Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(checks)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 export async function release(options: ReleaseOptions): Promise<ReleaseRecord> {
   const env = options.env ?? process.env;
   const redactor = Redactor.fromEnv(env);
@@ -154,29 +160,30 @@ async function run(ctx: Context, startedAt: Date): Promise<void> {
     if (upstream && target === 'marathon') return { config, pkg, git, tag, registry, deadlineMs, marathon, session: undefined };
     update('docker engine');
     await checkDockerEngine(signal);
+    // The checks below are independent of each other: they run at the same time, and the
+    // first one that fails, in this order, is the error.
+    const checks: Promise<unknown>[] = [];
     if (target === 'docker') {
       // Ports, networking and the containers it replaces, before anything is built; the
       // values it passes from the shell are secrets like any other.
-      update('docker target');
-      const plan = await preflightDocker(config, { image: record.image.ref, tag, env });
-      ctx.redactor.add(Object.values(plan.clientEnv));
+      checks.push(preflightDocker(config, { image: record.image.ref, tag, env }).then((plan) => ctx.redactor.add(Object.values(plan.clientEnv))));
     }
     // Nothing is pushed for an upstream image: the registry is the agents' (or docker pull's) business.
-    if (upstream) return { config, pkg, git, tag, registry, deadlineMs, marathon, session: undefined };
-    update('BuildKit');
-    await checkBuildKit(signal);
-    update(`registry ${registry}`);
-    const reach = await checkRegistryReachable(registry, signal ? { signal } : {});
+    if (upstream) {
+      await firstFailure(checks);
+      return { config, pkg, git, tag, registry, deadlineMs, marathon, session: undefined };
+    }
+    update(target === 'docker' ? `docker target, BuildKit, registry ${registry}` : `BuildKit, registry ${registry}`);
+    checks.push(checkBuildKit(signal));
     const credentials = registryCredentialsFromEnv(env);
-    if (reach.authRequired && !credentials) {
-      update(`docker login for ${registry}`);
-      await requireDockerLogin(registry, env, signal);
-    }
-    let session: RegistrySession | undefined;
-    if (credentials) {
-      update(`registry login as ${credentials.user}`);
-      session = await loginToTemporaryConfig(registry, credentials, signal ? { signal } : {});
-    }
+    const login = (async (): Promise<RegistrySession | undefined> => {
+      const reach = await checkRegistryReachable(registry, signal ? { signal } : {});
+      if (reach.authRequired && !credentials) await requireDockerLogin(registry, env, signal);
+      return credentials ? loginToTemporaryConfig(registry, credentials, signal ? { signal } : {}) : undefined;
+    })();
+    checks.push(login);
+    await firstFailure(checks);
+    const session = await login;
     return { config, pkg, git, tag, registry, deadlineMs, marathon, session };
   });
 
