@@ -4,9 +4,8 @@
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import { createRequire } from "node:module";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { DestinationStream, LoggerOptions } from "pino";
+import { type DestinationStream, destination, type LoggerOptions } from "pino";
 import type { Config } from "./config.js";
 import { OWNING_TEAM, SERVICE_NAME } from "./service.js";
 
@@ -58,9 +57,6 @@ export const LOG_FLUSH_MS = 100;
  * so only a SIGKILL loses lines: those of its last LOG_FLUSH_MS.
  */
 export function batchedStdout(): DestinationStream {
-  // pino is loaded already (through Fastify, as CommonJS): require takes that copy, where an
-  // ESM import would wrap it again at every start.
-  const { destination } = createRequire(import.meta.url)("pino") as typeof import("pino");
   return destination({
     dest: 1,
     sync: false,

@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Metric, Registry } from "prom-client";
 import type { Config } from "./config.js";
+import { deferredSchemaCompilers } from "./schema-compilers.js";
 
 /** Route label for requests that matched no route: raw URLs would explode label cardinality. */
 export const UNMATCHED_ROUTE = "unmatched";
@@ -132,7 +133,8 @@ export function createMetrics(build: Config["build"] = UNKNOWN_BUILD): Metrics {
 }
 
 function registryWith(httpRequestDuration: RequestDurations, build: Config["build"]): Registry {
-  // Required, not imported: the registry is made synchronously, and prom-client is CommonJS.
+  // Required, not imported: the registry is made synchronously, and prom-client is CommonJS
+  // (the build leaves it out of the bundle, in node_modules, where this finds it).
   const { collectDefaultMetrics, Gauge, Registry } = createRequire(import.meta.url)(
     "prom-client",
   ) as typeof import("prom-client");
@@ -179,7 +181,9 @@ export function buildMetricsServer(
   metrics: Metrics,
   options: PrivateServerOptions = {},
 ): FastifyInstance {
-  const server = Fastify({ logger: false });
+  // No route here has a schema: the deferred compilers spare this instance loading Ajv and
+  // fast-json-stringify at start-up (see schema-compilers.ts).
+  const server = Fastify({ logger: false, schemaController: deferredSchemaCompilers().controller });
   server.get("/metrics", async (_request, reply) => {
     reply.header("content-type", metrics.registry.contentType);
     return metrics.registry.metrics();

@@ -8,7 +8,7 @@
  * push per route); the first request replays them into a throw-away Fastify instance with
  * swagger registered, and the document is kept.
  */
-import type { FastifyInstance, RouteOptions } from "fastify";
+import Fastify, { type FastifyInstance, type RouteOptions } from "fastify";
 import type { Config } from "./config.js";
 import { SERVICE_NAME } from "./service.js";
 
@@ -28,10 +28,7 @@ export function openApiOf(app: FastifyInstance, build: Config["build"]): OpenApi
 }
 
 async function buildDocument(routes: RouteOptions[], build: Config["build"]): Promise<object> {
-  const [{ default: Fastify }, { default: swagger }] = await Promise.all([
-    import("fastify"),
-    import("@fastify/swagger"),
-  ]);
+  const { default: swagger } = await import("@fastify/swagger");
   // exposeHeadRoutes off: the HEAD twins of GET routes are among the noted routes already.
   const replay = Fastify({ logger: false, exposeHeadRoutes: false });
   // Nothing is served: skip compiling validators and serializers.

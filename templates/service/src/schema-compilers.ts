@@ -1,0 +1,79 @@
+/**
+ * Fastify's schema compilers, loaded and run once the service takes traffic rather than
+ * before it listens. Fastify loads both compilers (Ajv for validation, fast-json-stringify for
+ * responses) when an instance is made and compiles every route's schemas while it starts: a
+ * third of a bundled cold start (measured: CPU profile), for functions the first request of
+ * each route needs. Here each route gets a stand-in that compiles on first use, and main.ts
+ * compiles all of them right after ready (`compileAll`), so requests find them compiled and a
+ * broken schema still stops the service moments after it starts: an uncaught exception,
+ * one fatal log line, exit 1. The route tests compile every schema too.
+ */
+import { createRequire } from "node:module";
+import type { FastifyServerOptions } from "fastify";
+
+type SchemaController = NonNullable<FastifyServerOptions["schemaController"]>;
+type Factories = NonNullable<SchemaController["compilersFactory"]>;
+type BuildValidator = NonNullable<Factories["buildValidator"]>;
+type BuildSerializer = NonNullable<Factories["buildSerializer"]>;
+type Validate = ((data: unknown, context?: unknown) => unknown) & { errors?: unknown };
+
+// Resolved from Fastify's own directory: the very compilers Fastify would load itself. (The
+// build leaves them out of the bundle, see package.json: they are loaded from node_modules.)
+const fromFastify = createRequire(createRequire(import.meta.url).resolve("fastify"));
+
+export interface SchemaCompilers {
+  /** Fastify's `schemaController` option. */
+  controller: SchemaController;
+  /** Compiles every schema not compiled yet; throws what a broken schema throws. */
+  compileAll: () => void;
+}
+
+export function deferredSchemaCompilers(): SchemaCompilers {
+  const pending: (() => unknown)[] = [];
+  /** `compile` at most once, on first use or in compileAll, whichever comes first. */
+  const once = <T>(compile: () => T): (() => T) => {
+    let compiled: T | undefined;
+    const get = () => (compiled ??= compile());
+    pending.push(get);
+    return get;
+  };
+
+  const buildValidator: BuildValidator = (externalSchemas, options) => {
+    const compiler = once(() =>
+      (fromFastify("@fastify/ajv-compiler") as () => BuildValidator)()(externalSchemas, options),
+    );
+    return (route) => {
+      const validate = once(() => compiler()(route) as Validate);
+      // Fastify reads `errors` after a failed validation (Ajv's convention), and passes the
+      // parent object to validators that carry `schemaEnv` (so Ajv may coerce a root value).
+      const stand: Validate & { schemaEnv: true } = (data, context) => {
+        const fn = validate();
+        const valid = fn(data, context);
+        stand.errors = fn.errors;
+        return valid;
+      };
+      stand.schemaEnv = true;
+      return stand as never;
+    };
+  };
+
+  const buildSerializer: BuildSerializer = (externalSchemas, options) => {
+    const compiler = once(() =>
+      (fromFastify("@fastify/fast-json-stringify-compiler") as () => BuildSerializer)()(
+        externalSchemas,
+        options,
+      ),
+    );
+    return (route) => {
+      const serialize = once(() => compiler()(route));
+      return (data) => serialize()(data);
+    };
+  };
+
+  return {
+    controller: { compilersFactory: { buildValidator, buildSerializer } },
+    compileAll: () => {
+      for (const compile of pending) compile();
+    },
+  };
+}
