@@ -120,7 +120,8 @@ async function main() {
     if (only.has('release')) results.rows.push({ metric: 'First healthy release, docker target', skipped: docker.reason });
   } else if (docker) {
     await measure('image', 'Image size', () => imageSize({ serviceDir: service.dir, env: docker, log }), results);
-    await measure('release', 'First healthy release', () => firstRelease({ env: docker, log }), results);
+    await measure('release', 'First healthy release', () => firstRelease({ env: docker, target: 'docker', log }), results);
+    await measure('release', 'First healthy release on Marathon', () => firstRelease({ env: docker, target: 'marathon', log }), results);
   }
 
   const context = [

@@ -100,7 +100,7 @@ const STABLE_STREAM_MS = 30_000;
  * that closes every stream at once must not be hammered. Errors are swallowed: polling
  * carries on without events.
  */
-export async function followEvents(source: EventSource, target: { appId: string; deploymentId: string; signal: AbortSignal }, onHint: () => void): Promise<number> {
+export async function followEvents(source: EventSource, target: { appId: string; deploymentId: string; signal: AbortSignal }, onHint: (eventType: string) => void): Promise<number> {
   const { signal } = target;
   let delay = RECONNECT_FIRST_MS;
   let connects = 0;
@@ -109,7 +109,7 @@ export async function followEvents(source: EventSource, target: { appId: string;
     connects++;
     try {
       for await (const event of source.events({ signal })) {
-        if (EVENTS_OF_INTEREST.has(event.eventType) && concernsUs(event.data, target.appId, target.deploymentId)) onHint();
+        if (EVENTS_OF_INTEREST.has(event.eventType) && concernsUs(event.data, target.appId, target.deploymentId)) onHint(event.eventType);
       }
     } catch {
       // fall through to the reconnect delay

@@ -10,7 +10,7 @@
  *   out of order and slow consumers get dropped).
  * `decide` is pure; `waitForDeployment` gathers observations and sleeps between them.
  */
-import { sleep, type MarathonClient } from './client.js';
+import type { MarathonClient } from './client.js';
 import { MarathonError } from './errors.js';
 import { followEvents } from './events.js';
 import type { MarathonApp, MarathonDeployment, MarathonTask, TaskFailure } from './types.js';
@@ -217,8 +217,12 @@ export type WaitResult =
   | { outcome: 'success'; app: MarathonApp; polls: number; eventWakeups: number }
   | { outcome: 'failure'; kind: FailureKind; reason: string; lastTaskFailure?: TaskFailure; app?: MarathonApp; error?: unknown; polls: number; eventWakeups: number };
 
-/** At most about one poll a second, however many events arrive. */
+/**
+ * At most about one poll a second, however many events arrive; the end of a deployment
+ * (deployment_success, deployment_failed: one each) is looked at without waiting for it.
+ */
 const MIN_POLL_GAP_MS = 1000;
+const DEPLOYMENT_ENDS = new Set(['deployment_success', 'deployment_failed']);
 
 export async function waitForDeployment(marathon: MarathonClient, options: WaitOptions): Promise<WaitResult> {
   const pollIntervalMs = options.pollIntervalMs ?? 2000;
@@ -233,6 +237,7 @@ export async function waitForDeployment(marathon: MarathonClient, options: WaitO
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
   const wake = new Wakeup();
+  const ended = new Wakeup();
   let eventWakeups = 0;
   let polls = 0;
   let lastApp: MarathonApp | undefined;
@@ -255,8 +260,9 @@ export async function waitForDeployment(marathon: MarathonClient, options: WaitO
   const interrupted = () => result('interrupted', 'interrupted', options.signal?.reason);
 
   if (options.useEvents !== false) {
-    void followEvents(client, { appId: options.appId, deploymentId: options.deploymentId, signal }, () => {
+    void followEvents(client, { appId: options.appId, deploymentId: options.deploymentId, signal }, (eventType) => {
       eventWakeups++;
+      if (DEPLOYMENT_ENDS.has(eventType)) ended.fire();
       wake.fire();
     });
   }
@@ -324,7 +330,7 @@ export async function waitForDeployment(marathon: MarathonClient, options: WaitO
       const soakEnd = successSince === undefined ? Infinity : successSince + soakMs;
       const wakeAt = Math.min(pollStarted + pollIntervalMs, deadline, soakEnd);
       const earliest = Math.min(pollStarted + MIN_POLL_GAP_MS, wakeAt);
-      if (earliest > Date.now()) await sleep(earliest - Date.now(), signal).catch(() => undefined);
+      if (earliest > Date.now()) await ended.wait(earliest - Date.now(), signal);
       await wake.wait(Math.max(0, wakeAt - Date.now()), signal);
     }
   } finally {

@@ -165,6 +165,33 @@ describe('waitForDeployment against the stand-in', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
+  it("the end of the deployment is looked at at once, not after the second between event-woken polls", async () => {
+    // Marathon's own word that the deployment ended, read on a stream of our own.
+    const controller = new AbortController();
+    const ends: number[] = [];
+    const reading = (async () => {
+      for await (const event of client.events({ signal: controller.signal })) {
+        if (event.eventType === 'deployment_success') ends.push(Date.now());
+      }
+    })().catch(() => undefined);
+    const lags: number[] = [];
+    try {
+      for (const n of [10, 11, 12]) {
+        const ref = await client.putApp('/wait/svc', app(`standin/healthy:${n}`, 2), { force: true });
+        const result = await waitForDeployment(client, { appId: '/wait/svc', ...ref, instances: 2, deadlineMs: 20_000, pollIntervalMs: 10_000 });
+        const done = Date.now();
+        expect(result.outcome).toBe('success');
+        expect(ends.length).toBeGreaterThan(lags.length);
+        lags.push(done - ends.at(-1)!);
+      }
+    } finally {
+      controller.abort();
+      await reading;
+    }
+    // Polls woken by other events are a second apart; the end is not made to wait for that.
+    expect(Math.max(...lags)).toBeLessThan(500);
+  });
+
   it('polling takes over when the event stream is cut mid-deployment (and refused after)', async () => {
     const ref = await client.putApp('/wait/svc', app('standin/healthy:2', 2), { force: true });
     const progress: string[] = [];
