@@ -4,6 +4,7 @@
  * without a build). A template that prints a value without an escaping helper is refused.
  */
 import Handlebars from 'handlebars';
+import { renderFunctionSource } from './codegen.js';
 import { BLOCK_HELPERS, registerHelpers, VALUE_HELPERS } from './helpers.js';
 
 const hbs = Handlebars.create();
@@ -47,6 +48,16 @@ export function compileTemplate(source: string, file: string): (data: object) =>
 export function precompileTemplate(source: string, file: string): string {
   assertHelpersOnly(source, file);
   return String(hbs.precompile(source, COMPILE_OPTIONS));
+}
+
+/**
+ * The template as build output: a plain render function (codegen.ts) when the template stays
+ * within what that covers, otherwise the spec for handlebars/runtime.
+ */
+export function compileForBuild(source: string, file: string): { render: string } | { spec: string } {
+  assertHelpersOnly(source, file);
+  const render = renderFunctionSource(hbs.parse(source));
+  return render !== undefined ? { render } : { spec: String(hbs.precompile(source, COMPILE_OPTIONS)) };
 }
 
 export function renderString(source: string, data: object, file = '<string>'): string {

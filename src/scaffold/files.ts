@@ -2,7 +2,7 @@
  * The files of a new service, in memory: the rendered template tree plus the answers record
  * that lets a later Shovel re-render the same service.
  */
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Answers } from '../inputs/schema.js';
 import { INPUTS } from '../inputs/schema.js';
@@ -49,18 +49,21 @@ async function renderServiceFiles(answers: Answers): Promise<RenderedFile[]> {
   return [...tree.filter((f) => f.path !== ANSWERS_RECORD), record].sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
+/**
+ * Writes the files under `root`. The calls are synchronous: a few dozen small files are
+ * written sooner one after the other than through the thread pool, where each open, write
+ * and close is a round trip of its own.
+ */
 export async function writeFiles(root: string, files: RenderedFile[]): Promise<void> {
   const dirs = [...new Set(files.map((f) => path.dirname(path.join(root, f.path))))];
   // Only the deepest directories need a mkdir: recursive creates their parents.
   const leaves = dirs.filter((d) => !dirs.some((other) => other.startsWith(`${d}${path.sep}`)));
-  await Promise.all(leaves.map((dir) => mkdir(dir, { recursive: true })));
-  await Promise.all(
-    files.map(async (f) => {
-      const full = path.join(root, f.path);
-      const mode = f.mode | 0o600;
-      await writeFile(full, f.contents, { mode });
-      // writeFile's mode is filtered by the umask; keep executable bits as the template has them.
-      if ((mode & 0o111) !== 0) await chmod(full, mode);
-    }),
-  );
+  for (const dir of leaves) mkdirSync(dir, { recursive: true });
+  for (const f of files) {
+    const full = path.join(root, f.path);
+    const mode = f.mode | 0o600;
+    writeFileSync(full, f.contents, { mode });
+    // writeFile's mode is filtered by the umask; keep executable bits as the template has them.
+    if ((mode & 0o111) !== 0) chmodSync(full, mode);
+  }
 }

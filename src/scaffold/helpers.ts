@@ -33,16 +33,18 @@ export const VALUE_HELPERS: Record<string, HelperFn> = {
 
 export const BLOCK_HELPERS = new Set(['if', 'unless', 'each', 'with', 'raw']);
 
+/** One value helper applied to its own arguments (Handlebars's options object left out). */
+export function callHelper(name: string, own: unknown[]): string {
+  // Strict mode does not cover helper arguments: a typo would print "undefined" silently.
+  if (own.some((a) => a === undefined)) throw new Error(`{{${name}}} got an undefined value: missing template data`);
+  return VALUE_HELPERS[name]!(...own);
+}
+
 /** Register the helpers on a dedicated instance (compiler or runtime), never the global one. */
 export function registerHelpers(env: typeof Handlebars): void {
-  for (const [name, fn] of Object.entries(VALUE_HELPERS)) {
-    env.registerHelper(name, (...args: unknown[]) => {
-      // Handlebars passes its options object last; helpers only see their own arguments.
-      const own = args.slice(0, -1);
-      // Strict mode does not cover helper arguments: a typo would print "undefined" silently.
-      if (own.some((a) => a === undefined)) throw new Error(`{{${name}}} got an undefined value: missing template data`);
-      return fn(...own);
-    });
+  for (const name of Object.keys(VALUE_HELPERS)) {
+    // Handlebars passes its options object last; helpers only see their own arguments.
+    env.registerHelper(name, (...args: unknown[]) => callHelper(name, args.slice(0, -1)));
   }
   // `{{{{raw}}}} ... {{{{/raw}}}}` keeps GitHub Actions' `${{ }}` and similar text untouched.
   env.registerHelper('raw', (options: HelperOptions) => options.fn(undefined));

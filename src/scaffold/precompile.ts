@@ -1,21 +1,28 @@
 /**
  * Build step (`npm run build`): turns each tree under templates/ into a JavaScript module,
- * dist/templates/<name>.js, with every `.hbs` file precompiled. create-shovel then renders
- * with the small Handlebars runtime and compiles nothing at run time; a template that
- * prints a value without an escaping helper fails the build.
+ * dist/templates/<name>.js, with every `.hbs` file compiled: to a plain render function
+ * (codegen.ts), or, for a template beyond what that covers, to a spec for the Handlebars
+ * runtime. create-shovel then compiles nothing at run time, and loads the runtime only for
+ * such a spec; a template that prints a value without an escaping helper fails the build.
+ * Verbatim files are stored as text when they are UTF-8, as base64 otherwise.
  */
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { precompileTemplate } from './compile.js';
+import { compileForBuild } from './compile.js';
 import { readTemplateTree } from './template-tree.js';
 
 export async function precompileTree(root: string): Promise<string> {
   const files = await readTemplateTree(root);
   const entries = files.map((f) => {
     const head = `path: ${JSON.stringify(f.path)}, mode: ${f.mode}`;
-    return f.template
-      ? `  { ${head}, spec: ${precompileTemplate(f.contents.toString('utf8'), f.source)} },`
+    if (f.template) {
+      const compiled = compileForBuild(f.contents.toString('utf8'), f.source);
+      return 'render' in compiled ? `  { ${head}, render: ${compiled.render} },` : `  { ${head}, spec: ${compiled.spec} },`;
+    }
+    const text = f.contents.toString('utf8');
+    return Buffer.from(text, 'utf8').equals(f.contents)
+      ? `  { ${head}, text: ${JSON.stringify(text)} },`
       : `  { ${head}, raw: ${JSON.stringify(f.contents.toString('base64'))} },`;
   });
   return [

@@ -1,14 +1,16 @@
 /**
  * Renders a template tree in memory. From a build (dist/), the tree comes precompiled
- * (dist/templates/<name>.js, see precompile.ts) and renders with the Handlebars runtime
- * alone; otherwise (tests, templates being edited) it is compiled on the fly. Both use the
- * same helpers and the same compile options, and refuse a bare `{{value}}`.
+ * (dist/templates/<name>.js, see precompile.ts): plain render functions, and the Handlebars
+ * runtime only for a template compiled to a spec; otherwise (tests, templates being edited)
+ * it is compiled on the fly with Handlebars. All use the same helpers and the same compile
+ * options, and refuse a bare `{{value}}`.
  */
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type Handlebars from 'handlebars';
 import { selfPackage, templatesDir } from '../util/self.js';
 import { registerHelpers } from './helpers.js';
+import { TEMPLATE_RUNTIME, type CompiledRender } from './template-runtime.js';
 import { readTemplateTree } from './template-tree.js';
 
 export interface RenderedFile {
@@ -21,7 +23,12 @@ export interface RenderedFile {
 interface PrecompiledFile {
   path: string;
   mode: number;
+  /** A template compiled to JavaScript (codegen.ts). */
+  render?: CompiledRender;
+  /** A template precompiled for handlebars/runtime. */
   spec?: Parameters<typeof Handlebars.template>[0];
+  /** A verbatim file: UTF-8 text, or base64. */
+  text?: string;
   raw?: string;
 }
 
@@ -45,15 +52,24 @@ async function precompiledTree(templateRoot: string): Promise<TreeFile[] | undef
     if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return undefined;
     throw error;
   }
-  // The runtime alone: it renders precompiled specs and has no compiler to load.
+  const env = files.some((f) => f.spec) ? await handlebarsRuntime() : undefined;
+  return files.map((f): TreeFile => {
+    const { path: file, mode } = f;
+    if (f.render) {
+      const render = f.render;
+      return { path: file, mode, render: (data) => render(data, TEMPLATE_RUNTIME) };
+    }
+    if (f.spec) return { path: file, mode, render: env!.template(f.spec) };
+    return { path: file, mode, raw: f.text !== undefined ? Buffer.from(f.text, 'utf8') : Buffer.from(f.raw ?? '', 'base64') };
+  });
+}
+
+/** The runtime alone: it renders precompiled specs and has no compiler to load. */
+async function handlebarsRuntime(): Promise<typeof Handlebars> {
   const runtime = (await import('handlebars/runtime.js')).default as unknown as typeof Handlebars;
   const env = runtime.create();
   registerHelpers(env);
-  return files.map((f) => ({
-    path: f.path,
-    mode: f.mode,
-    ...(f.spec ? { render: env.template(f.spec) } : { raw: Buffer.from(f.raw ?? '', 'base64') }),
-  }));
+  return env;
 }
 
 async function compiledTree(templateRoot: string): Promise<TreeFile[]> {

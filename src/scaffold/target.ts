@@ -4,7 +4,6 @@
  * at any point leaves either no target or the complete one. A temporary directory left by a
  * killed run is removed by the next run in the same place.
  */
-import { randomBytes } from 'node:crypto';
 import { lstat, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
@@ -76,9 +75,14 @@ export async function removeStaleTemporaries(parent: string): Promise<string[]> 
   return removed;
 }
 
-/** A fresh temporary path beside the target (same file system, so rename is atomic). */
+/**
+ * A fresh temporary path beside the target (same file system, so rename is atomic). The
+ * suffix only keeps two paths of one process apart, so Math.random does: node:crypto would
+ * cost every run its load time.
+ */
 export function temporaryBeside(dir: string, prefix = TMP_PREFIX): string {
-  return path.join(path.dirname(dir), `${prefix}${process.pid}-${path.basename(dir)}-${randomBytes(4).toString('hex')}`);
+  const suffix = Math.floor(Math.random() * 0x1_0000_0000).toString(16).padStart(8, '0');
+  return path.join(path.dirname(dir), `${prefix}${process.pid}-${path.basename(dir)}-${suffix}`);
 }
 
 async function exists(p: string): Promise<boolean> {

@@ -8,9 +8,12 @@ export function inCi(env: NodeJS.ProcessEnv = process.env): boolean {
   return env.CI === 'true' || env.CI === '1';
 }
 
-/** A person can answer prompts: stdin is a terminal and this is not CI. */
-export function canPrompt(stdin: { isTTY?: boolean } = process.stdin, env: NodeJS.ProcessEnv = process.env): boolean {
-  return Boolean(stdin.isTTY) && !inCi(env);
+/**
+ * A person can answer prompts: stdin is a terminal and this is not CI. CI is looked at first:
+ * there, process.stdin (a stream made on first use) is never opened.
+ */
+export function canPrompt(stdin?: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+  return !inCi(env) && Boolean((stdin ?? process.stdin).isTTY);
 }
 
 /**

@@ -13,12 +13,13 @@ export interface SelfPackage {
 
 let cached: SelfPackage | undefined;
 
-function findRoot(): string {
+/** The nearest package.json above this module that is create-shovel's, read once. */
+function findSelf(): SelfPackage {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {
     try {
-      const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string };
-      if (pkg.name === 'create-shovel') return dir;
+      const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'create-shovel') return { root: dir, name: pkg.name, version: pkg.version ?? '' };
     } catch {
       // not here; keep climbing
     }
@@ -29,10 +30,7 @@ function findRoot(): string {
 }
 
 export function selfPackage(): SelfPackage {
-  if (cached) return cached;
-  const root = findRoot();
-  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { name: string; version: string };
-  cached = { root, name: pkg.name, version: pkg.version };
+  cached ??= findSelf();
   return cached;
 }
 
