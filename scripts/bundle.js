@@ -2,16 +2,22 @@
 /**
  * Part of `npm run build`, after tsc: bundles create-shovel (dist/src/cli/create.js and what
  * it imports, dependencies included) into ES modules under dist/bundle/, which
- * bin/create-shovel.js loads. A run that takes no prompt and makes no release loads the entry
- * and the few chunks that path imports statically, instead of resolving and reading some
- * 150 modules one by one; prompts (node-plop, inquirer), the release and the install runner
- * stay in chunks of their own, loaded by the dynamic imports that already split them off.
+ * bin/create-shovel.js loads. Prompts (node-plop, inquirer), the release and the install
+ * runner stay in chunks of their own, loaded by the dynamic imports that already split them
+ * off.
+ *
+ * Two passes. The first splits the code into chunks (esbuild puts code shared by the entry and
+ * a dynamic import into a chunk of its own). The second folds the entry, the chunks it imports
+ * statically and the generator's actions (src/scaffold/run-generator.ts) into one file: a run
+ * that takes no prompt and makes no release reads and links one module instead of a dozen.
+ * A chunk that other chunks still import is left as a stub that re-exports its bindings from
+ * the entry, so every module keeps a single instance (one ShovelError class, one cache).
  *
  * The bundle keeps the layout the code relies on: it sits under dist/ (render.ts takes the
  * precompiled templates from dist/templates/ when running from a build) and finds the
  * package root by walking up to package.json (util/self.ts).
  */
-import { rm } from 'node:fs/promises';
+import { readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -30,9 +36,15 @@ const yamlAsModule = {
   },
 };
 const outdir = path.join(root, 'dist', 'bundle');
+const ENTRY = 'dist/bundle/create.js';
+/** Loaded by the entry with import(), but on the path of every run: folded in too. */
+const FOLDED_DYNAMIC = ['dist/src/scaffold/run-generator.js'];
+
+// CommonJS dependencies (handlebars, execa's helpers ...) call require() for Node's built-ins.
+const BANNER = "import { createRequire as __shovelRequire } from 'node:module'; const require = __shovelRequire(import.meta.url);";
 
 await rm(outdir, { recursive: true, force: true });
-await build({
+const first = await build({
   absWorkingDir: root,
   entryPoints: { create: 'dist/src/cli/create.js' },
   outdir,
@@ -46,7 +58,80 @@ await build({
   sourcemap: 'linked',
   legalComments: 'linked',
   logLevel: 'warning',
+  metafile: true,
   plugins: [yamlAsModule],
-  // CommonJS dependencies (handlebars, execa's helpers ...) call require() for Node's built-ins.
-  banner: { js: "import { createRequire as __shovelRequire } from 'node:module'; const require = __shovelRequire(import.meta.url);" },
+  banner: { js: BANNER },
 });
+
+const outputs = first.metafile.outputs;
+const local = (imp) => !imp.external && imp.path.startsWith('dist/bundle/');
+/** The entry, what it imports statically, and the folded dynamic imports with theirs. */
+const folded = new Set();
+const fold = (file) => {
+  if (folded.has(file)) return;
+  folded.add(file);
+  for (const imp of outputs[file].imports) if (local(imp) && imp.kind === 'import-statement') fold(imp.path);
+};
+fold(ENTRY);
+for (const source of FOLDED_DYNAMIC) {
+  const file = Object.keys(outputs).find((out) => outputs[out].entryPoint === source);
+  if (!file) throw new Error(`bundle: no chunk for ${source}`);
+  fold(file);
+}
+const rest = Object.keys(outputs).filter((file) => file.endsWith('.js') && !folded.has(file));
+/** Folded files some other chunk imports: each becomes a stub re-exporting from the entry. */
+const stubbed = [...folded].filter((file) => file !== ENTRY && rest.some((other) => outputs[other].imports.some((imp) => local(imp) && imp.path === file)));
+const exported = (file, i) => outputs[file].exports.map((name) => `${name} as __folded${i}_${name}`);
+
+const entrySource = [
+  `export * from ${JSON.stringify(`./${path.basename(ENTRY)}`)};`,
+  ...stubbed.map((file, i) => `export { ${exported(file, i).join(', ')} } from ${JSON.stringify(`./${path.basename(file)}`)};`),
+].join('\n');
+
+await build({
+  absWorkingDir: root,
+  stdin: { contents: entrySource, resolveDir: outdir, sourcefile: 'create-folded.js' },
+  outfile: path.join(root, ENTRY),
+  allowOverwrite: true,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20.19',
+  minify: true,
+  keepNames: true,
+  sourcemap: 'linked',
+  legalComments: 'linked',
+  logLevel: 'warning',
+  banner: { js: BANNER },
+  plugins: [
+    {
+      name: 'fold-chunks',
+      setup(b) {
+        // Only the folded files are bundled; every other import stays as it is.
+        b.onResolve({ filter: /.*/ }, (args) => {
+          if (args.kind === 'entry-point') return undefined;
+          const file = path.relative(root, path.resolve(args.resolveDir, args.path)).split(path.sep).join('/');
+          return folded.has(file) ? { path: path.join(root, file) } : { path: args.path, external: true };
+        });
+        // One banner for the whole file: each chunk's own is blanked (its line kept, so the
+        // chunk's source map still lines up).
+        b.onLoad({ filter: /\.js$/ }, async (args) => {
+          const text = await readFile(args.path, 'utf8');
+          if (!text.startsWith(BANNER)) throw new Error(`bundle: ${args.path} does not start with the banner`);
+          return { contents: text.slice(BANNER.length), loader: 'js', resolveDir: path.dirname(args.path) };
+        });
+      },
+    },
+  ],
+});
+
+for (const file of folded) {
+  if (file === ENTRY) continue;
+  const i = stubbed.indexOf(file);
+  for (const extra of [`${file}.map`, `${file}.LEGAL.txt`]) await unlink(path.join(root, extra)).catch(() => {});
+  if (i < 0) await unlink(path.join(root, file));
+  else {
+    const names = outputs[file].exports.map((name) => `__folded${i}_${name} as ${name}`);
+    await writeFile(path.join(root, file), `export { ${names.join(', ')} } from ${JSON.stringify(`./${path.basename(ENTRY)}`)};\n`);
+  }
+}
