@@ -1,12 +1,14 @@
 /**
- * Logging: pino JSON lines on stdout, which is what the container platform collects.
- * Secrets are censored by pino's `redact` paths, and every request gets one access line.
+ * Logging: pino JSON lines on stdout (in batches, see log-stream.ts), which is what the
+ * container platform collects. Secrets are censored by pino's `redact` paths, and every
+ * request gets one access line.
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { type DestinationStream, destination, type LoggerOptions } from "pino";
+import { type DestinationStream, type Logger, type LoggerOptions, symbols } from "pino";
 import type { Config } from "./config.js";
+import { batchedStdout } from "./log-stream.js";
 import { OWNING_TEAM, SERVICE_NAME } from "./service.js";
 
 export const REQUEST_ID_HEADER = "x-request-id";
@@ -43,28 +45,6 @@ export const REDACT_PATHS = [
   "body.*.password",
 ];
 
-/** Log lines are written to stdout in batches of at least this many bytes... */
-export const LOG_BATCH_BYTES = 4096;
-/** ...or after at most this many milliseconds, whichever comes first. */
-export const LOG_FLUSH_MS = 100;
-
-/**
- * stdout in batches. pino's default destination starts a write as soon as the previous one
- * finished, in Node's thread pool: under load, a hand-over between threads for every line or
- * two, which costs more CPU than building the line (measured: about a fifth of a request's
- * server CPU). A line waits at most LOG_FLUSH_MS. pino writes what is pending synchronously
- * when the process exits (exit codes, process.exit after a fatal line, uncaught exceptions),
- * so only a SIGKILL loses lines: those of its last LOG_FLUSH_MS.
- */
-export function batchedStdout(): DestinationStream {
-  return destination({
-    dest: 1,
-    sync: false,
-    minLength: LOG_BATCH_BYTES,
-    periodicFlush: LOG_FLUSH_MS,
-  });
-}
-
 export function loggerOptions(
   options: { level: string; build?: Config["build"] },
   stream: DestinationStream = batchedStdout(),
@@ -79,14 +59,51 @@ export function loggerOptions(
   };
 }
 
+/** What the access line reads of the request logger: pino's own parts of every line. */
+type LineParts = Logger & {
+  [symbols.lsCacheSym]: Record<number, string>;
+  [symbols.timeSym]: () => string;
+  [symbols.chindingsSym]: string;
+  [symbols.endSym]: string;
+  [symbols.streamSym]: DestinationStream;
+};
+
+const INFO = 30;
+/** `text` as a JSON string: quoted as it is unless it holds what JSON escapes. */
+function quoted(text: string): string {
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    // Control characters, `"`, `\`, and surrogates (a lone one is escaped by JSON.stringify).
+    if (code < 0x20 || code === 0x22 || code === 0x5c || (code >= 0xd800 && code <= 0xdfff)) {
+      return JSON.stringify(text);
+    }
+  }
+  return `"${text}"`;
+}
+
 /**
  * The one access line of a request, written when the response is sent: what Fastify's
- * `incoming request` and `request completed` lines carried, in one line (logging is most of a
- * small request's cost). Routes with `logLevel: "warn"` (the probes) are not logged.
+ * `incoming request` and `request completed` lines carried, in one line. Routes with
+ * `logLevel: "warn"` (the probes) are not logged.
+ *
+ * The line is pino's (its level, time and bindings: service, team, build, requestId) with the
+ * fields written here and handed to the logger's stream, instead of passing the request and
+ * reply to `log.info`: Fastify's serializers build two objects that pino then walks and
+ * JSON.stringify()s, 6 µs a line where this takes under 1 µs (measured), on a request that
+ * costs about 90 µs of CPU in all. It holds no field that `redact` censors.
  */
 export function logCompleted(request: FastifyRequest, reply: FastifyReply): void {
-  request.log.info(
-    { req: request, res: reply, responseTime: reply.elapsedTime },
-    "request completed",
+  const log = request.log as LineParts;
+  if (!log.isLevelEnabled("info")) return;
+  const { host, ip } = request;
+  const port = request.socket.remotePort;
+  log[symbols.streamSym].write(
+    `${log[symbols.lsCacheSym][INFO]}${log[symbols.timeSym]()}${log[symbols.chindingsSym]}` +
+      `,"req":{"method":${quoted(request.method)},"url":${quoted(request.url)}` +
+      `${host === undefined ? "" : `,"host":${quoted(host)}`}` +
+      `${ip === undefined ? "" : `,"remoteAddress":${quoted(ip)}`}` +
+      `${port === undefined ? "" : `,"remotePort":${port}`}}` +
+      `,"res":{"statusCode":${reply.statusCode}},"responseTime":${reply.elapsedTime}` +
+      `,"msg":"request completed"${log[symbols.endSym]}`,
   );
 }
