@@ -8,8 +8,9 @@
  *
  * Two passes. The first splits the code into chunks (esbuild puts code shared by the entry and
  * a dynamic import into a chunk of its own). The second folds the entry, the chunks it imports
- * statically and the generator's actions (src/scaffold/run-generator.ts) into one file: a run
- * that takes no prompt and makes no release reads and links one module instead of a dozen.
+ * statically, the generator's actions (src/scaffold/run-generator.ts) and the precompiled
+ * template trees (dist/templates/*.js) into one file: a run that takes no prompt and makes no
+ * release reads and links one module instead of a dozen.
  * A chunk that other chunks still import is left as a stub that re-exports its bindings from
  * the entry, so every module keeps a single instance (one ShovelError class, one cache).
  *
@@ -17,7 +18,7 @@
  * precompiled templates from dist/templates/ when running from a build) and finds the
  * package root by walking up to package.json (util/self.ts).
  */
-import { readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -35,10 +36,34 @@ const yamlAsModule = {
     build.onResolve({ filter: /^yaml$/ }, () => ({ path: path.join(root, 'node_modules', 'yaml', 'browser', 'index.js') }));
   },
 };
+/**
+ * src/scaffold/precompiled-trees.ts finds a tree by its path at run time; in the bundle it
+ * imports the trees this build made (precompile.ts runs before this script), by name.
+ */
+const treesInBundle = {
+  name: 'precompiled-trees',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]dist[\\/]src[\\/]scaffold[\\/]precompiled-trees\.js$/ }, async () => {
+      const dir = path.join(root, 'dist', 'templates');
+      const names = (await readdir(dir)).filter((f) => f.endsWith('.js')).map((f) => f.slice(0, -3));
+      const loaders = names.map((name) => `${JSON.stringify(name)}: () => import(${JSON.stringify(path.join(dir, `${name}.js`))})`);
+      return {
+        loader: 'js',
+        resolveDir: dir,
+        contents: [
+          `const trees = { ${loaders.join(', ')} };`,
+          'export async function importPrecompiled(name) {',
+          '  return Object.hasOwn(trees, name) ? (await trees[name]()).default : undefined;',
+          '}',
+        ].join('\n'),
+      };
+    });
+  },
+};
 const outdir = path.join(root, 'dist', 'bundle');
 const ENTRY = 'dist/bundle/create.js';
 /** Loaded by the entry with import(), but on the path of every run: folded in too. */
-const FOLDED_DYNAMIC = ['dist/src/scaffold/run-generator.js'];
+const foldedDynamic = (source) => source === 'dist/src/scaffold/run-generator.js' || source.startsWith('dist/templates/');
 
 // CommonJS dependencies (handlebars, execa's helpers ...) call require() for Node's built-ins.
 const BANNER = "import { createRequire as __shovelRequire } from 'node:module'; const require = __shovelRequire(import.meta.url);";
@@ -59,7 +84,7 @@ const first = await build({
   legalComments: 'linked',
   logLevel: 'warning',
   metafile: true,
-  plugins: [yamlAsModule],
+  plugins: [yamlAsModule, treesInBundle],
   banner: { js: BANNER },
 });
 
@@ -73,11 +98,9 @@ const fold = (file) => {
   for (const imp of outputs[file].imports) if (local(imp) && imp.kind === 'import-statement') fold(imp.path);
 };
 fold(ENTRY);
-for (const source of FOLDED_DYNAMIC) {
-  const file = Object.keys(outputs).find((out) => outputs[out].entryPoint === source);
-  if (!file) throw new Error(`bundle: no chunk for ${source}`);
-  fold(file);
-}
+const dynamic = Object.keys(outputs).filter((out) => outputs[out].entryPoint && foldedDynamic(outputs[out].entryPoint));
+if (!dynamic.some((out) => outputs[out].entryPoint.endsWith('run-generator.js'))) throw new Error('bundle: no chunk for run-generator.js');
+for (const file of dynamic) fold(file);
 const rest = Object.keys(outputs).filter((file) => file.endsWith('.js') && !folded.has(file));
 /** Folded files some other chunk imports: each becomes a stub re-exporting from the entry. */
 const stubbed = [...folded].filter((file) => file !== ENTRY && rest.some((other) => outputs[other].imports.some((imp) => local(imp) && imp.path === file)));

@@ -11,7 +11,11 @@ type HelperFn = (...args: unknown[]) => string;
 export const VALUE_HELPERS: Record<string, HelperFn> = {
   json: (v) => escape.jsonLiteral(v),
   /** Pretty JSON object/array, for whole JSON values (e.g. a dependencies map). */
-  jsonBlock: (v, indent) => JSON.stringify(v, null, 2).replace(/\n/g, `\n${' '.repeat(Number(indent) || 0)}`),
+  jsonBlock: (v, indent) => {
+    const json = JSON.stringify(v, null, 2);
+    const pad = ' '.repeat(Number(indent) || 0);
+    return pad === '' ? json : json.replace(/\n/g, `\n${pad}`);
+  },
   ts: (v) => escape.tsLiteral(v),
   yaml: (v) => escape.yamlLiteral(v),
   md: (v) => escape.markdownText(String(v)),

@@ -5,12 +5,14 @@
  * it is compiled on the fly with Handlebars. All use the same helpers and the same compile
  * options, and refuse a bare `{{value}}`.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import type Handlebars from 'handlebars';
 import { selfPackage, templatesDir } from '../util/self.js';
 import { registerHelpers } from './helpers.js';
-import { TEMPLATE_RUNTIME, type CompiledRender } from './template-runtime.js';
+import { importPrecompiled } from './precompiled-trees.js';
+import { TEMPLATE_RUNTIME } from './template-runtime.js';
 import { readTemplateTree } from './template-tree.js';
 
 export interface RenderedFile {
@@ -18,18 +20,6 @@ export interface RenderedFile {
   path: string;
   contents: Buffer;
   mode: number;
-}
-
-interface PrecompiledFile {
-  path: string;
-  mode: number;
-  /** A template compiled to JavaScript (codegen.ts). */
-  render?: CompiledRender;
-  /** A template precompiled for handlebars/runtime. */
-  spec?: Parameters<typeof Handlebars.template>[0];
-  /** A verbatim file: UTF-8 text, or base64. */
-  text?: string;
-  raw?: string;
 }
 
 interface TreeFile {
@@ -44,12 +34,13 @@ const RUNNING_FROM_BUILD = fileURLToPath(import.meta.url).split(path.sep).includ
 async function precompiledTree(templateRoot: string): Promise<TreeFile[] | undefined> {
   const name = path.basename(templateRoot);
   if (!RUNNING_FROM_BUILD || path.resolve(templateRoot) !== path.join(templatesDir(), name)) return undefined;
-  const file = path.join(selfPackage().root, 'dist', 'templates', `${name}.js`);
-  let files: PrecompiledFile[];
+  const files = await importPrecompiled(name);
+  if (!files) return undefined;
+  let blob: Buffer;
   try {
-    files = ((await import(pathToFileURL(file).href)) as { default: PrecompiledFile[] }).default;
+    blob = readFileSync(path.join(selfPackage().root, 'dist', 'templates', `${name}.bin`));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return undefined;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
   const env = files.some((f) => f.spec) ? await handlebarsRuntime() : undefined;
@@ -60,7 +51,8 @@ async function precompiledTree(templateRoot: string): Promise<TreeFile[] | undef
       return { path: file, mode, render: (data) => render(data, TEMPLATE_RUNTIME) };
     }
     if (f.spec) return { path: file, mode, render: env!.template(f.spec) };
-    return { path: file, mode, raw: f.text !== undefined ? Buffer.from(f.text, 'utf8') : Buffer.from(f.raw ?? '', 'base64') };
+    const [offset, length] = f.bytes!;
+    return { path: file, mode, raw: blob.subarray(offset, offset + length) };
   });
 }
 
