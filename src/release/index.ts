@@ -24,7 +24,7 @@ import { pullImage } from '../docker/pull.js';
 import { Progress } from '../ui/progress.js';
 import { deployToDocker, preflightDocker } from './docker-target.js';
 import { dryRunPlan } from './dry-run.js';
-import { marathonAuthFromEnv, prepareMarathon, deployMarathon, releaseLabels, type MarathonPlan } from './marathon-target.js';
+import { marathonAuthFromEnv, prepareMarathon, deployMarathon, releaseLabels } from './marathon-target.js';
 import { checkDockerEngine, chooseTarget, readVersionFacts, requireCleanTree, type TargetName } from './preflight.js';
 import { appendReleaseLog, failRecord, finishRecord, gitTagName, printRecord, startRecord, type ReleaseRecord } from './record.js';
 import { Redactor } from './redact.js';
@@ -126,65 +126,77 @@ async function run(ctx: Context, startedAt: Date): Promise<void> {
     record.appId = appIdOf(config);
     // An upstream image (image.ref) is deployed as it is: its tag is its version unless one is set.
     const upstream = config.image.ref;
-    const pkg = await readVersionFacts(options.cwd, { override: options.version, configured: config.version ?? (upstream ? refVersion(upstream) : undefined) });
-    update('git');
-    const git = await gitState(options.cwd);
-    record.git = { sha: git.sha, dirty: git.dirty };
-    if (git.dirty && !options.allowDirty) {
-      if (options.dryRun) progress.warn('The working tree has uncommitted changes: a real release needs --allow-dirty.');
-      else requireCleanTree(git);
-    }
-    const tag = imageTag({ version: pkg.version, sha: git.sha, ...(git.dirty ? { dirtyAt: startedAt } : {}) });
     const repository = upstream ? repositoryOfRef(upstream) : config.image.repository;
-    record.image = { repository, tag, ref: upstream ?? `${repository}:${tag}` };
     const registry = registryHostOf(repository);
     const deadlineMs = (options.deadlineSeconds ?? config.release.deadlineSeconds) * 1000;
+    // An upstream image on Marathon needs no local engine at all: the agents pull it. Nothing
+    // is pushed for an upstream image: the registry is the agents' (or docker pull's) business.
+    const engineNeeded = !options.dryRun && !(upstream && target === 'marathon');
+    const pushes = !options.dryRun && !upstream;
 
-    let marathon: MarathonPlan | undefined;
-    if (target === 'marathon') {
-      update('marathon');
-      marathon = await prepareMarathon(config, {
-        auth: marathonAuthFromEnv(env),
-        ...(options.dialect ? { dialect: options.dialect } : {}),
-        ...(signal ? { signal } : {}),
-      });
-      record.marathon = { url: config.marathon.url, version: marathon.version, dialect: marathon.dialect };
-      // The definition the deploy sends, rendered and validated now: a refused one fails
-      // before anything is built.
-      update('app definition');
-      marathon.render(record.image.ref, releaseLabels(tag, git.sha));
-    }
-    if (options.dryRun) return { config, pkg, git, tag, registry, deadlineMs, marathon, session: undefined };
-
-    // An upstream image on Marathon needs no local engine at all: the agents pull it.
-    if (upstream && target === 'marathon') return { config, pkg, git, tag, registry, deadlineMs, marathon, session: undefined };
-    update('docker engine');
-    await checkDockerEngine(signal);
-    // The checks below are independent of each other: they run at the same time, and the
-    // first one that fails, in this order, is the error.
-    const checks: Promise<unknown>[] = [];
-    if (target === 'docker') {
-      // Ports, networking and the containers it replaces, before anything is built; the
-      // values it passes from the shell are secrets like any other.
-      checks.push(preflightDocker(config, { image: record.image.ref, tag, env }).then((plan) => ctx.redactor.add(Object.values(plan.clientEnv))));
-    }
-    // Nothing is pushed for an upstream image: the registry is the agents' (or docker pull's) business.
-    if (upstream) {
-      await firstFailure(checks);
-      return { config, pkg, git, tag, registry, deadlineMs, marathon, session: undefined };
-    }
-    update(target === 'docker' ? `docker target, BuildKit, registry ${registry}` : `BuildKit, registry ${registry}`);
-    checks.push(checkBuildKit(signal));
-    const credentials = registryCredentialsFromEnv(env);
-    const login = (async (): Promise<RegistrySession | undefined> => {
-      const reach = await checkRegistryReachable(registry, signal ? { signal } : {});
-      if (reach.authRequired && !credentials) await requireDockerLogin(registry, env, signal);
-      return credentials ? loginToTemporaryConfig(registry, credentials, signal ? { signal } : {}) : undefined;
+    // The looks below are independent of each other: they run at the same time, and the first
+    // one that fails, in this order, is the error: the tree, Marathon, the app definition, the
+    // engine, BuildKit, the registry.
+    update(['git', target === 'marathon' && 'marathon', engineNeeded && 'docker engine', pushes && `BuildKit, registry ${registry}`].filter(Boolean).join(', '));
+    const facts = (async () => {
+      const pkg = await readVersionFacts(options.cwd, { override: options.version, configured: config.version ?? (upstream ? refVersion(upstream) : undefined) });
+      const git = await gitState(options.cwd);
+      record.git = { sha: git.sha, dirty: git.dirty };
+      if (git.dirty && !options.allowDirty) {
+        if (options.dryRun) progress.warn('The working tree has uncommitted changes: a real release needs --allow-dirty.');
+        else requireCleanTree(git);
+      }
+      return { pkg, git };
     })();
-    checks.push(login);
-    await firstFailure(checks);
-    const session = await login;
-    return { config, pkg, git, tag, registry, deadlineMs, marathon, session };
+    const marathonPlan =
+      target === 'marathon'
+        ? prepareMarathon(config, { auth: marathonAuthFromEnv(env), ...(options.dialect ? { dialect: options.dialect } : {}), ...(signal ? { signal } : {}) })
+        : Promise.resolve(undefined);
+    const engine = engineNeeded ? checkDockerEngine(signal) : Promise.resolve();
+    const buildKit = pushes ? checkBuildKit(signal) : Promise.resolve();
+    const credentials = registryCredentialsFromEnv(env);
+    const login = pushes
+      ? (async (): Promise<RegistrySession | undefined> => {
+          const reach = await checkRegistryReachable(registry, signal ? { signal } : {});
+          if (reach.authRequired && !credentials) await requireDockerLogin(registry, env, signal);
+          return credentials ? loginToTemporaryConfig(registry, credentials, signal ? { signal } : {}) : undefined;
+        })()
+      : Promise.resolve(undefined);
+    // Each is awaited below, in order; one that fails after an earlier failure is not news.
+    for (const look of [facts, marathonPlan, engine, buildKit, login]) look.catch(() => undefined);
+    // A login that worked is undone when the release stops here.
+    const undoLogin = async (error: unknown): Promise<never> => {
+      await (await login.catch(() => undefined))?.dispose();
+      throw error;
+    };
+    let session: RegistrySession | undefined;
+    try {
+      await firstFailure([facts, marathonPlan]);
+      const { pkg, git } = await facts;
+      const marathon = await marathonPlan;
+      const tag = imageTag({ version: pkg.version, sha: git.sha, ...(git.dirty ? { dirtyAt: startedAt } : {}) });
+      record.image = { repository, tag, ref: upstream ?? `${repository}:${tag}` };
+      if (marathon) {
+        record.marathon = { url: config.marathon.url, version: marathon.version, dialect: marathon.dialect };
+        // The definition the deploy sends, rendered and validated now: a refused one fails
+        // before anything is built.
+        update('app definition');
+        marathon.render(record.image.ref, releaseLabels(tag, git.sha));
+      }
+      await firstFailure([engine, buildKit, login]);
+      session = await login;
+      if (target === 'docker' && !options.dryRun) {
+        // Ports, networking and the containers it replaces, before anything is built; the
+        // values it passes from the shell are secrets like any other.
+        update('docker target');
+        const plan = await preflightDocker(config, { image: record.image.ref, tag, env });
+        ctx.redactor.add(Object.values(plan.clientEnv));
+      }
+    } catch (error) {
+      await undoLogin(error);
+    }
+    const { pkg, git } = await facts;
+    return { config, pkg, git, tag: record.image.tag, registry, deadlineMs, marathon: await marathonPlan, session };
   });
 
   const { config, pkg, git, tag, registry, deadlineMs, marathon, session } = pre;
