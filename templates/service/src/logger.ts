@@ -68,7 +68,9 @@ type LineParts = Logger & {
   [symbols.streamSym]: DestinationStream;
 };
 
+/** pino's number for the info level. */
 const INFO = 30;
+
 /** `text` as a JSON string: quoted as it is unless it holds what JSON escapes. */
 function quoted(text: string): string {
   for (let i = 0; i < text.length; i += 1) {
