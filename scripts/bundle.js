@@ -120,8 +120,8 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20.19',
+  // The first pass kept the names; this one only sees its minified ones.
   minify: true,
-  keepNames: true,
   sourcemap: 'linked',
   legalComments: 'linked',
   logLevel: 'warning',
