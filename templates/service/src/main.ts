@@ -17,6 +17,9 @@ import { loggerOptions } from "./logger.js";
 import { buildMetricsServer } from "./metrics.js";
 import { createShutdown } from "./shutdown.js";
 
+/** How long after ready the deferred start-up work begins (see the end of main). */
+const WARM_UP_DELAY_MS = 100;
+
 function configOrExit(): Config | undefined {
   try {
     return loadConfig();
@@ -73,11 +76,12 @@ async function main(): Promise<void> {
   // Made once the service takes traffic, not before: the route schemas' validators and
   // serializers (see schema-compilers.ts; a broken schema throws here, and the handler above
   // exits 1), then the metrics registry (prom-client and its default collectors, see
-  // createMetrics).
-  setImmediate(() => {
+  // createMetrics). Each holds the event loop for tens of milliseconds, so they wait until
+  // the probes that find the service ready have had their answer.
+  setTimeout(() => {
     compileSchemas();
-    void metrics.registry;
-  });
+    setImmediate(() => void metrics.registry);
+  }, WARM_UP_DELAY_MS).unref();
 }
 
 await main();
