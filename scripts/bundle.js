@@ -136,12 +136,26 @@ await build({
           const file = path.relative(root, path.resolve(args.resolveDir, args.path)).split(path.sep).join('/');
           return folded.has(file) ? { path: path.join(root, file) } : { path: args.path, external: true };
         });
-        // One banner for the whole file: each chunk's own is blanked (its line kept, so the
-        // chunk's source map still lines up).
+        // One banner for the whole file: each chunk's own is taken off (its line kept, so the
+        // chunk's source map still lines up). A folded dynamic import becomes a static import
+        // on that line and a promise of its namespace in place of the import(), padded to the
+        // same length: esbuild would otherwise wrap every module in a lazy initialiser, and
+        // each module's top-level code would be parsed twice.
         b.onLoad({ filter: /\.js$/ }, async (args) => {
-          const text = await readFile(args.path, 'utf8');
+          let text = await readFile(args.path, 'utf8');
           if (!text.startsWith(BANNER)) throw new Error(`bundle: ${args.path} does not start with the banner`);
-          return { contents: text.slice(BANNER.length), loader: 'js', resolveDir: path.dirname(args.path) };
+          text = text.slice(BANNER.length);
+          const statics = [];
+          for (const file of dynamic) {
+            const call = `import(${JSON.stringify(`./${path.basename(file)}`)})`;
+            if (!text.includes(call)) continue;
+            const ns = `__foldedNs${dynamic.indexOf(file)}`;
+            const promise = `Promise.resolve(${ns})`;
+            if (promise.length > call.length) throw new Error(`bundle: ${call} is shorter than ${promise}`);
+            text = text.split(call).join(`Promise.resolve(${ns}${' '.repeat(call.length - promise.length)})`);
+            statics.push(`import * as ${ns} from ${JSON.stringify(`./${path.basename(file)}`)};`);
+          }
+          return { contents: statics.join('') + text, loader: 'js', resolveDir: path.dirname(args.path) };
         });
       },
     },
