@@ -57,14 +57,15 @@ function parseConfig(): ParseArgsConfig {
 
 export function parseCreateArgs(argv: string[]): CreateOptions {
   let parsed: ReturnType<typeof parseArgs>;
-  const unknown = unknownFlag(argv, parseConfig().options as Parameters<typeof unknownFlag>[1], true);
+  const config = parseConfig();
+  const unknown = unknownFlag(argv, config.options as Parameters<typeof unknownFlag>[1], true);
   if (unknown) {
     throw new UsageError('SHOVEL_ERR_USAGE', `unknown flag ${unknown.typed}${unknown.suggestion ? `: did you mean ${unknown.suggestion}?` : ''}`, {
       hint: 'run create-shovel --help for every flag',
     });
   }
   try {
-    parsed = parseArgs({ ...parseConfig(), args: argv });
+    parsed = parseArgs({ ...config, args: argv });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new UsageError('SHOVEL_ERR_USAGE', message.replace(/\. To specify a positional.*$/s, '.'), {

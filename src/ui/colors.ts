@@ -1,7 +1,19 @@
 /** Colours only for a terminal, and never with NO_COLOR set (https://no-color.org). */
-import pc from 'picocolors';
+import { createRequire } from 'node:module';
+import type Picocolors from 'picocolors';
 
-export type Colors = Pick<typeof pc, 'red' | 'green' | 'yellow' | 'dim' | 'bold' | 'cyan'>;
+export type Colors = Pick<typeof Picocolors, 'red' | 'green' | 'yellow' | 'dim' | 'bold' | 'cyan'>;
+
+let pc: typeof Picocolors | undefined;
+
+/**
+ * picocolors, loaded on the first coloured output: most runs (CI logs, pipes) print none, and
+ * loading it looks at process.stdout, which makes that stream.
+ */
+function picocolors(): typeof Picocolors {
+  pc ??= createRequire(import.meta.url)('picocolors') as typeof Picocolors;
+  return pc;
+}
 
 const plain: Colors = {
   red: String,
@@ -19,5 +31,5 @@ export function useColor(stream: NodeJS.WritableStream): boolean {
 }
 
 export function colors(stream: NodeJS.WritableStream): Colors {
-  return useColor(stream) ? pc : plain;
+  return useColor(stream) ? picocolors() : plain;
 }
