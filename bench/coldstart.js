@@ -1,7 +1,7 @@
 /**
- * 3. Cold start to ready: spawn of `node dist/main.js` until /health/ready answers 200, against
- * the bare Fastify server and the fastify-cli app until their route answers 200. Alternating,
- * fresh processes each run.
+ * 3. Cold start to ready: spawn of `node dist/main.js` until /health/ready and then its route
+ * answer 200, against the bare Fastify server and the fastify-cli app until their route answers
+ * 200. Alternating, fresh processes each run.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -11,7 +11,7 @@ import { FASTIFY_CLI_START, NEST_START, startBare, startFastifyCli, startNest, s
 
 /** Spawn to ready no slower than the bare Fastify hello world with its logger on. */
 const TARGET = 1;
-const SHOVEL_COMMAND = 'spawn `node dist/main.js` -> GET /health/ready 200';
+const SHOVEL_COMMAND = 'spawn `node dist/main.js` -> GET /health/ready 200, then GET /v1/hello?name=x 200';
 
 /** The order of round `i`: rotated, so no subject always runs first. */
 function rotation(names, i) {

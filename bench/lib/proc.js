@@ -101,10 +101,10 @@ export async function waitFor200(url, child, { timeoutMs = 30_000, intervalMs = 
 }
 
 /**
- * Starts a node server and resolves once `readyUrl` answers 200, with the time that took
- * (spawn to first 200). stdout (the JSON logs) goes to `logFile`, the same sink for every
- * server measured.
- * @param {{ script: string, args?: string[], cwd: string, env: NodeJS.ProcessEnv, readyUrl: string, logFile: string }} options
+ * Starts a node server and resolves once `readyUrl` answers 200 (each of them in turn, when
+ * several), with the time that took (spawn to the last first 200). stdout (the JSON logs)
+ * goes to `logFile`, the same sink for every server measured.
+ * @param {{ script: string, args?: string[], cwd: string, env: NodeJS.ProcessEnv, readyUrl: string | string[], logFile: string }} options
  *   args: arguments after the script (the server is that very node process, for /proc readings)
  */
 export async function startServer({ script, args = [], cwd, env, readyUrl, logFile }) {
@@ -119,7 +119,7 @@ export async function startServer({ script, args = [], cwd, env, readyUrl, logFi
   // A process that cannot be spawned (e.g. a missing cwd) emits 'error', perhaps no 'exit'.
   const spawnFailed = new Promise((_, reject) => child.once('error', reject));
   try {
-    await Promise.race([waitFor200(readyUrl, child), spawnFailed]);
+    for (const url of [readyUrl].flat()) await Promise.race([waitFor200(url, child), spawnFailed]);
   } catch (error) {
     child.kill('SIGKILL');
     throw new Error(`${script}: ${error.message}\n${tail(stderr)}`);
