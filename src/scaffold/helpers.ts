@@ -8,11 +8,16 @@ import * as escape from './escape.js';
 
 type HelperFn = (...args: unknown[]) => string;
 
+/** JSON made ahead of the render (lockfile-text.ts): jsonBlock prints it as it would the value. */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
 export const VALUE_HELPERS: Record<string, HelperFn> = {
   json: (v) => escape.jsonLiteral(v),
   /** Pretty JSON object/array, for whole JSON values (e.g. a dependencies map). */
   jsonBlock: (v, indent) => {
-    const json = JSON.stringify(v, null, 2);
+    const json = v instanceof JsonText ? v.text : JSON.stringify(v, null, 2);
     const pad = ' '.repeat(Number(indent) || 0);
     return pad === '' ? json : json.replace(/\n/g, `\n${pad}`);
   },

@@ -11,6 +11,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { compileForBuild } from './compile.js';
+import { prepareLockfile } from './lockfile-text.js';
 import { readTemplateTree } from './template-tree.js';
 
 export interface PrecompiledTree {
@@ -58,5 +59,6 @@ export async function precompileAll(templatesRoot: string, outDir: string): Prom
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const [templatesRoot = 'templates', outDir = 'dist/templates'] = process.argv.slice(2);
   const names = await precompileAll(templatesRoot, outDir);
-  console.log(`precompiled ${names.join(', ')} into ${outDir}`);
+  await writeFile(path.join(outDir, 'lockfile.json'), JSON.stringify(prepareLockfile()));
+  console.log(`precompiled ${names.join(', ')} and the pinned lockfile into ${outDir}`);
 }

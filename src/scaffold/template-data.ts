@@ -6,7 +6,9 @@ import type { Answers } from '../inputs/schema.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { selfPackage } from '../util/self.js';
-import { lockfileFor, NODE_ENGINES, NODE_LTS_MAJOR, versionTable, type Lockfile } from '../versions.js';
+import { NODE_ENGINES, NODE_LTS_MAJOR, versionTable, type Lockfile } from '../versions.js';
+import type { JsonText } from './helpers.js';
+import { lockfileData } from './lockfile-text.js';
 
 export const TEMPLATE_NAME = 'service';
 
@@ -26,8 +28,11 @@ export interface TemplateData extends Answers {
   serviceVersion: string;
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
-  /** The pinned tree (versions/service/package-lock.json) under the service's name. */
-  lockfile: Lockfile;
+  /**
+   * The pinned tree (versions/service/package-lock.json) under the service's name, or its
+   * JSON made ahead by the build (lockfile-text.ts); templates print it with jsonBlock.
+   */
+  lockfile: Lockfile | JsonText;
   /** The JSON Schema of shovel.yml, for editors (.shovel/shovel.schema.json). */
   shovelSchema: object;
   /** GitHub Actions of the CI workflow, pinned by commit: `uses: <uses> # <version>`. */
@@ -86,7 +91,7 @@ export function templateData(answers: Answers): TemplateData {
     serviceVersion: SERVICE_START_VERSION,
     dependencies: { ...table.dependencies },
     devDependencies: { ...table.devDependencies },
-    lockfile: lockfileFor(answers.name, SERVICE_START_VERSION),
+    lockfile: lockfileData(answers.name, SERVICE_START_VERSION),
     shovelSchema: readShovelSchema(),
     actions: pinnedActions((table.shovel as { actions?: Record<string, string> }).actions),
     teamSlug: teamSlugOf(answers.team),
