@@ -2,10 +2,10 @@
  * The generated package-lock.json: the pinned lockfile under the service's name and version
  * (lockfileFor in versions.ts), printed by `{{jsonBlock lockfile 0}}`. Parsing its 80 KB of
  * JSON and printing them again was the largest single cost of a run, so the build
- * (precompile.ts) prints it once with stand-in values and records the text between them, with
- * the pinned lockfile it printed. A run whose pinned lockfile is still that one joins the
- * pieces around its own values; otherwise (refreshed since the build, or no build) the object
- * is made and printed as before. The build checks that both ways give the same text.
+ * (precompile.ts) prints it once with stand-in values, beside a copy of the pinned lockfile it
+ * printed. A run whose pinned lockfile is still that one puts its own values in place of the
+ * stand-ins; otherwise (refreshed since the build, or no build) the object is made and printed
+ * as before. The build checks that both ways give the same text.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -15,75 +15,56 @@ import { JsonText } from './helpers.js';
 
 export interface PreparedLockfile {
   /** versions/service/package-lock.json as the build read it. */
-  source: string;
-  /** The printed lockfile, cut at each of its values in `holes`. */
-  pieces: string[];
-  holes: ('name' | 'version')[];
+  pinned: Buffer;
+  /** The printed lockfile, with the stand-ins where the service's name and version go. */
+  printed: string;
 }
 
 const STAND_IN = { name: '\u0000shovel-name\u0000', version: '\u0000shovel-version\u0000' };
+const MARK = { name: JSON.stringify(STAND_IN.name), version: JSON.stringify(STAND_IN.version) };
 
-function pinnedSource(): string {
-  return readFileSync(path.join(versionTableDir(), 'package-lock.json'), 'utf8');
+function pinnedPath(): string {
+  return path.join(versionTableDir(), 'package-lock.json');
 }
 
-function join(prepared: PreparedLockfile, name: string, version: string): string {
-  const values = { name: JSON.stringify(name), version: JSON.stringify(version) };
-  let text = prepared.pieces[0] ?? '';
-  prepared.holes.forEach((hole, i) => {
-    text += values[hole] + (prepared.pieces[i + 1] ?? '');
-  });
-  return text;
+/** The printed lockfile with the service's name and version in place of the stand-ins. */
+export function fillPrinted(printed: string, name: string, version: string): string {
+  return printed.split(MARK.name).join(JSON.stringify(name)).split(MARK.version).join(JSON.stringify(version));
 }
 
-/** Build step: the pieces of the printed lockfile, checked against printing it outright. */
+/** Build step: the lockfile printed with stand-ins, checked against printing it outright. */
 export function prepareLockfile(): PreparedLockfile {
-  const text = JSON.stringify(lockfileFor(STAND_IN.name, STAND_IN.version), null, 2);
-  const marks = { name: JSON.stringify(STAND_IN.name), version: JSON.stringify(STAND_IN.version) };
-  const pieces: string[] = [];
-  const holes: ('name' | 'version')[] = [];
-  let at = 0;
-  for (;;) {
-    const next = (['name', 'version'] as const)
-      .map((hole) => ({ hole, index: text.indexOf(marks[hole], at) }))
-      .filter((m) => m.index >= 0)
-      .sort((a, b) => a.index - b.index)[0];
-    if (!next) break;
-    pieces.push(text.slice(at, next.index));
-    holes.push(next.hole);
-    at = next.index + marks[next.hole].length;
-  }
-  pieces.push(text.slice(at));
-  const prepared = { source: pinnedSource(), pieces, holes };
+  const prepared = { pinned: readFileSync(pinnedPath()), printed: JSON.stringify(lockfileFor(STAND_IN.name, STAND_IN.version), null, 2) };
   const check = ['orders-check', '9.8.7'] as const;
-  if (join(prepared, ...check) !== JSON.stringify(lockfileFor(...check), null, 2)) {
+  if (fillPrinted(prepared.printed, ...check) !== JSON.stringify(lockfileFor(...check), null, 2)) {
     throw new Error('the prepared lockfile does not print as lockfileFor does');
   }
   return prepared;
 }
 
-/** Where the build writes it (precompile.ts) and a run reads it. */
-export function preparedLockfilePath(root = selfPackage().root): string {
-  return path.join(root, 'dist', 'templates', 'lockfile.json');
+/** Where the build writes them (precompile.ts) and a run reads them. */
+export function preparedLockfilePaths(root = selfPackage().root): { pinned: string; printed: string } {
+  const dir = path.join(root, 'dist', 'templates');
+  return { pinned: path.join(dir, 'lockfile.pinned'), printed: path.join(dir, 'lockfile.printed') };
 }
 
-let prepared: PreparedLockfile | null | undefined;
+let printed: string | null | undefined;
 
-function preparedForThisLockfile(): PreparedLockfile | undefined {
-  if (prepared === undefined) {
+function printedForThisLockfile(): string | undefined {
+  if (printed === undefined) {
+    const paths = preparedLockfilePaths();
     try {
-      const made = JSON.parse(readFileSync(preparedLockfilePath(), 'utf8')) as PreparedLockfile;
-      prepared = made.source === pinnedSource() ? made : null;
+      printed = readFileSync(paths.pinned).equals(readFileSync(pinnedPath())) ? readFileSync(paths.printed, 'utf8') : null;
     } catch {
       // No build, or an unreadable one: printing the object is always right.
-      prepared = null;
+      printed = null;
     }
   }
-  return prepared ?? undefined;
+  return printed ?? undefined;
 }
 
 /** The template's `lockfile`: the text made ahead when it still applies, else the object. */
 export function lockfileData(name: string, version: string): Lockfile | JsonText {
-  const made = preparedForThisLockfile();
-  return made ? new JsonText(join(made, name, version)) : lockfileFor(name, version);
+  const made = printedForThisLockfile();
+  return made !== undefined ? new JsonText(fillPrinted(made, name, version)) : lockfileFor(name, version);
 }

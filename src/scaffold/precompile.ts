@@ -11,7 +11,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { compileForBuild } from './compile.js';
-import { prepareLockfile } from './lockfile-text.js';
+import { prepareLockfile, preparedLockfilePaths } from './lockfile-text.js';
 import { readTemplateTree } from './template-tree.js';
 
 export interface PrecompiledTree {
@@ -59,6 +59,9 @@ export async function precompileAll(templatesRoot: string, outDir: string): Prom
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const [templatesRoot = 'templates', outDir = 'dist/templates'] = process.argv.slice(2);
   const names = await precompileAll(templatesRoot, outDir);
-  await writeFile(path.join(outDir, 'lockfile.json'), JSON.stringify(prepareLockfile()));
+  const lockfile = prepareLockfile();
+  const paths = preparedLockfilePaths();
+  await writeFile(path.join(outDir, path.basename(paths.pinned)), lockfile.pinned);
+  await writeFile(path.join(outDir, path.basename(paths.printed)), lockfile.printed);
   console.log(`precompiled ${names.join(', ')} and the pinned lockfile into ${outDir}`);
 }
