@@ -6,9 +6,9 @@
  * shared chunks beside it): Node then reads a few modules instead of resolving and reading
  * Fastify's hundred-odd files, about a third of the cold start (measured). Each module in
  * src/routes stays a module of its own in dist/routes, where @fastify/autoload finds it.
- * What loads only after start stays in node_modules: Fastify's schema compilers (see
- * schema-compilers.ts) and prom-client (see metrics.ts); @fastify/swagger is a chunk of its
- * own, read on the first /openapi.json.
+ * Fastify's schema compilers are bundled but run only on first use (see schema-compilers.ts);
+ * prom-client, loaded after start, stays in node_modules (see metrics.ts); @fastify/swagger
+ * is a chunk of its own, read on the first /openapi.json.
  */
 import { pino } from "pino";
 import { buildApp } from "./app.js";

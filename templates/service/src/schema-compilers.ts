@@ -17,9 +17,24 @@ type BuildValidator = NonNullable<Factories["buildValidator"]>;
 type BuildSerializer = NonNullable<Factories["buildSerializer"]>;
 type Validate = ((data: unknown, context?: unknown) => unknown) & { errors?: unknown };
 
-// Resolved from Fastify's own directory: the very compilers Fastify would load itself. (The
-// build leaves them out of the bundle, see package.json: they are loaded from node_modules.)
+// Run from source (tests, tsx) these resolve from Fastify's own directory: the very compilers
+// Fastify would load itself. In the built service they are the bundle's copies: esbuild turns
+// each `require("...")` below into the bundled module, run on first use, not at start
+// (ES modules have no `require`, the bundle does). Loading them from node_modules instead
+// takes twice as long as the compiling, right when the first request waits (measured).
 const fromFastify = createRequire(createRequire(import.meta.url).resolve("fastify"));
+
+function validatorCompilers(): () => BuildValidator {
+  return typeof require === "function"
+    ? require("@fastify/ajv-compiler")
+    : fromFastify("@fastify/ajv-compiler");
+}
+
+function serializerCompilers(): () => BuildSerializer {
+  return typeof require === "function"
+    ? require("@fastify/fast-json-stringify-compiler")
+    : fromFastify("@fastify/fast-json-stringify-compiler");
+}
 
 export interface SchemaCompilers {
   /** Fastify's `schemaController` option. */
@@ -39,9 +54,7 @@ export function deferredSchemaCompilers(): SchemaCompilers {
   };
 
   const buildValidator: BuildValidator = (externalSchemas, options) => {
-    const compiler = once(() =>
-      (fromFastify("@fastify/ajv-compiler") as () => BuildValidator)()(externalSchemas, options),
-    );
+    const compiler = once(() => validatorCompilers()()(externalSchemas, options));
     return (route) => {
       const validate = once(() => compiler()(route) as Validate);
       // Fastify reads `errors` after a failed validation (Ajv's convention), and passes the
@@ -58,12 +71,7 @@ export function deferredSchemaCompilers(): SchemaCompilers {
   };
 
   const buildSerializer: BuildSerializer = (externalSchemas, options) => {
-    const compiler = once(() =>
-      (fromFastify("@fastify/fast-json-stringify-compiler") as () => BuildSerializer)()(
-        externalSchemas,
-        options,
-      ),
-    );
+    const compiler = once(() => serializerCompilers()()(externalSchemas, options));
     return (route) => {
       const serialize = once(() => compiler()(route));
       return (data) => serialize()(data);
