@@ -6,6 +6,7 @@
 import { canRedraw } from './terminal.js';
 import { colors, type Colors } from './colors.js';
 import { StepError } from '../errors.js';
+import { nowMs } from '../util/clock.js';
 
 export interface StepRecord {
   name: string;
@@ -76,8 +77,8 @@ export class Progress {
    * spinner and the other shows only its outcome line, printed above the spinner.
    */
   async step<T>(name: string, fn: (update: (detail: string) => void) => Promise<T>): Promise<T> {
-    const started = performance.now();
-    const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)}s`;
+    const started = nowMs();
+    const elapsed = () => `${((nowMs() - started) / 1000).toFixed(1)}s`;
     let spinner: Spinner | undefined;
     let timer: NodeJS.Timeout | undefined;
     let detail = '';
@@ -104,7 +105,7 @@ export class Progress {
     };
     try {
       const result = await fn(update);
-      const ms = Math.round(performance.now() - started);
+      const ms = Math.round(nowMs() - started);
       this.records.push({ name, status: 'ok', ms, ...(detail ? { detail } : {}) });
       release();
       if (spinner) spinner.succeed(`${name} ${this.c.dim(elapsed())}`);
@@ -112,7 +113,7 @@ export class Progress {
       return result;
     } catch (error) {
       if (error instanceof StepError) error.attachStep(name);
-      const ms = Math.round(performance.now() - started);
+      const ms = Math.round(nowMs() - started);
       this.records.push({ name, status: 'failed', ms, detail: error instanceof Error ? error.message : String(error) });
       release();
       if (spinner) spinner.fail(`${name} ${this.c.dim(elapsed())}`);
