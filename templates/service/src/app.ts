@@ -29,7 +29,7 @@ export interface App {
   metrics: Metrics;
   /** The OpenAPI document of the app's routes; main.ts serves it on the private port. */
   openapi: OpenApiDocument;
-  /** Compiles every route schema not compiled yet (main.ts: right after ready; see schema-compilers.ts). */
+  /** Compiles every route schema not compiled yet (main.ts: before it listens; see schema-compilers.ts). */
   compileSchemas: () => void;
 }
 

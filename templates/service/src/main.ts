@@ -60,6 +60,15 @@ async function main(): Promise<void> {
     process.on(signal, () => void shutdown(signal));
   }
 
+  // The route schemas' validators and serializers (see schema-compilers.ts), before the
+  // service listens: a broken schema stops it here, before anything reports it ready.
+  try {
+    compileSchemas();
+  } catch (error) {
+    app.log.fatal({ err: error }, "invalid route schema, exiting 1");
+    process.exit(1);
+  }
+
   try {
     // Both at once: start-up time is time a new instance is not yet taking traffic.
     const [, metricsUrl] = await Promise.all([
@@ -73,15 +82,11 @@ async function main(): Promise<void> {
   }
   lifecycle.markReady();
   app.log.info("ready");
-  // Made once the service takes traffic, not before: the route schemas' validators and
-  // serializers (see schema-compilers.ts; a broken schema throws here, and the handler above
-  // exits 1), then the metrics registry (prom-client and its default collectors, see
-  // createMetrics). Each holds the event loop for tens of milliseconds, so they wait until
-  // the probes that find the service ready have had their answer.
-  setTimeout(() => {
-    compileSchemas();
-    setImmediate(() => void metrics.registry);
-  }, WARM_UP_DELAY_MS).unref();
+  // Made once the service takes traffic, not before: the metrics registry (prom-client and
+  // its default collectors, see createMetrics), which only a scrape needs. It holds the event
+  // loop for tens of milliseconds, so it waits until the probes that find the service ready
+  // have had their answer.
+  setTimeout(() => void metrics.registry, WARM_UP_DELAY_MS).unref();
 }
 
 await main();

@@ -1,12 +1,9 @@
 /**
- * Fastify's schema compilers, loaded and run once the service takes traffic rather than
- * before it listens. Fastify loads both compilers (Ajv for validation, fast-json-stringify for
- * responses) when an instance is made and compiles every route's schemas while it starts:
- * about a sixth of a bundled cold start (measured, paired runs), for functions the first
- * request of each route needs. Here each route gets a stand-in that compiles on first use,
- * and main.ts compiles all of them shortly after ready (`compileAll`), so requests find them
- * compiled and a broken schema still stops the service moments after it starts: an uncaught
- * exception, one fatal log line, exit 1. The route tests compile every schema too.
+ * Fastify's schema compilers, loaded when the schemas are compiled rather than when the
+ * Fastify instance is made. Each route gets a stand-in that compiles on first use; main.ts
+ * compiles all of them (`compileAll`) before the service listens, so requests find them
+ * compiled and a broken schema stops the service before anything reports it ready: one fatal
+ * log line, exit 1. The route tests compile every schema too.
  */
 import { createRequire } from "node:module";
 import type { FastifyServerOptions } from "fastify";
