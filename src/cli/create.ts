@@ -12,6 +12,7 @@ import { validateGiven, withDefaults, type RawInputs } from '../inputs/resolve.j
 import type { Answers } from '../inputs/schema.js';
 import { serviceName, suggestServiceName } from '../inputs/rules.js';
 import { selfPackage } from '../util/self.js';
+import { nowMs } from '../util/clock.js';
 import { Progress } from '../ui/progress.js';
 import { colors } from '../ui/colors.js';
 import { canPrompt } from '../ui/terminal.js';
@@ -92,7 +93,7 @@ async function installInPlace(dir: string, progress: Progress, signal: AbortSign
 }
 
 export async function create(argv: string[], signal: AbortSignal): Promise<ExitCode> {
-  const started = performance.now();
+  const started = nowMs();
   const options = parseCreateArgs(argv);
   const self = selfPackage();
   if (options.help) {
@@ -107,7 +108,7 @@ export async function create(argv: string[], signal: AbortSignal): Promise<ExitC
   const report: CreateReport = { tool: 'create-shovel', version: self.version, outcome: 'failed' };
   const finish = (code: ExitCode) => {
     report.steps = progress.records;
-    report.timings = { totalMs: Math.round(performance.now() - started) };
+    report.timings = { totalMs: Math.round(nowMs() - started) };
     if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return code;
   };

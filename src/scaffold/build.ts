@@ -3,6 +3,7 @@
  * temporary directory beside the target and renamed into place as the last step, so the
  * target never exists half-made.
  */
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Progress } from '../ui/progress.js';
 import type { Plan } from './plan.js';
@@ -53,6 +54,7 @@ export async function buildService(options: BuildOptions): Promise<{ notes: stri
     if (keptGit) notes.push('The existing .git of the target directory was kept.');
     return { notes };
   } finally {
-    await rm(workDir, { recursive: true, force: true });
+    // Gone once renamed into place; what an earlier failure left is removed.
+    if (existsSync(workDir)) await rm(workDir, { recursive: true, force: true });
   }
 }
