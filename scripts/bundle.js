@@ -172,3 +172,24 @@ for (const file of folded) {
     await writeFile(path.join(root, file), `export { ${names.join(', ')} } from ${JSON.stringify(`./${path.basename(ENTRY)}`)};\n`);
   }
 }
+
+// shovel, the release tool: a bundle of its own (dist/bundle/shovel/), split at its dynamic
+// imports, so a release reads a few files instead of resolving some 150 modules, and loads
+// no template tree (upgrade and check import them when they run).
+await build({
+  absWorkingDir: root,
+  entryPoints: { shovel: 'dist/src/cli/shovel.js' },
+  outdir: path.join(outdir, 'shovel'),
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20.19',
+  minify: true,
+  keepNames: true,
+  sourcemap: 'linked',
+  legalComments: 'linked',
+  logLevel: 'warning',
+  plugins: [yamlAsModule, treesInBundle],
+  banner: { js: BANNER },
+});

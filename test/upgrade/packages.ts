@@ -64,15 +64,22 @@ async function changeTemplate(pkg: string): Promise<void> {
 }
 
 /**
- * A build renders from its precompiled tree: precompile templates/ (changed or not, so both
- * versions render from the same sources), with this checkout's dependencies (the same pins).
+ * A build renders from its precompiled tree, which the bins' bundles carry: precompile
+ * templates/ (changed or not, so both versions render from the same sources), then bundle
+ * again (scripts/bundle.js, the last step of `npm run build`), with this checkout's
+ * dependencies (the same pins).
  */
 async function precompile(pkg: string): Promise<void> {
   await symlink(path.join(ROOT, 'node_modules'), path.join(pkg, 'node_modules'), 'junction');
+  const scripts = path.join(pkg, 'scripts');
   try {
     await execa(process.execPath, ['dist/src/scaffold/precompile.js', 'templates', 'dist/templates'], { cwd: pkg });
+    await mkdir(scripts, { recursive: true });
+    await cp(path.join(ROOT, 'scripts', 'bundle.js'), path.join(scripts, 'bundle.js'));
+    await execa(process.execPath, ['scripts/bundle.js'], { cwd: pkg });
   } finally {
     await rm(path.join(pkg, 'node_modules'));
+    await rm(scripts, { recursive: true, force: true });
   }
 }
 
