@@ -7,8 +7,8 @@
  * - Marathon: the stand-in of test/support/marathon-standin (TypeScript; bundled here with
  *   esbuild, as the bench runs plain node), its tasks real containers. Marathon's own time is
  *   read from its event stream, as any client can: from the deployment_info of the new app to
- *   its deployment_success. Shovel's own overhead is the wall time less that, the image build
- *   and the push.
+ *   its deployment_success. Shovel's own overhead is the time of its steps less that, the
+ *   image build and push (docker's work) and npm ci (which runs beside them).
  *
  * When that one command fails before deploying, the same directory is released with
  * `shovel release --json --allow-dirty`, so the row still shows what the rest of the release
@@ -161,19 +161,21 @@ export async function firstRelease({ env, target, log }) {
       const info = events.seen.get('deployment_info');
       const success = events.seen.get('deployment_success');
       const marathonMs = info && success ? success.last - info.first : undefined;
-      const stepMs = (name) => steps.find((step) => step.name === name)?.ms ?? 0;
       rows.push({ metric: label, shovel: ms(total), baseline: 'none', target: 'report', command });
       if (marathonMs === undefined) {
         rows.push({ metric: "  Shovel's own overhead", skipped: 'FAILED: no deployment_info and deployment_success on the event stream', command });
       } else {
-        const overhead = total - stepMs('Build') - stepMs('Push') - marathonMs;
+        // Shovel's steps, one after the other; npm ci runs beside them (its time is npm's).
+        const others = new Set(['Build', 'Push', 'Install dependencies (npm ci)']);
+        const own = steps.filter((step) => !others.has(step.name)).reduce((sum, step) => sum + (step.ms ?? 0), 0);
+        const overhead = own - marathonMs;
         rows.push({
-          metric: "  Shovel's own overhead (less build, push and Marathon's deployment)",
+          metric: "  Shovel's own overhead (its steps less Marathon's deployment)",
           shovel: ms(overhead),
           baseline: `Marathon ${ms(marathonMs)}`,
           target: `< ${OVERHEAD_TARGET_MS / 1000} s`,
           pass: overhead < OVERHEAD_TARGET_MS,
-          command: `wall time of the row above - Build - Push - (deployment_success - deployment_info, as the bench read them on GET ${'/v2/events'} of the stand-in)`,
+          command: `the steps below but Build, Push and npm ci (docker's and npm's work), summed, less Marathon's deployment (deployment_success - deployment_info, as the bench read them on GET ${'/v2/events'} of the stand-in)`,
         });
       }
     } else {
