@@ -68,11 +68,9 @@ const foldedDynamic = (source) => source === 'dist/src/scaffold/run-generator.js
 // CommonJS dependencies (handlebars, execa's helpers ...) call require() for Node's built-ins.
 const BANNER = "import { createRequire as __shovelRequire } from 'node:module'; const require = __shovelRequire(import.meta.url);";
 
-await rm(outdir, { recursive: true, force: true });
-const first = await build({
+/** How both bins are split into chunks at their dynamic imports. */
+const splitBuild = {
   absWorkingDir: root,
-  entryPoints: { create: 'dist/src/cli/create.js' },
-  outdir,
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -83,10 +81,12 @@ const first = await build({
   sourcemap: 'linked',
   legalComments: 'linked',
   logLevel: 'warning',
-  metafile: true,
   plugins: [yamlAsModule, treesInBundle],
   banner: { js: BANNER },
-});
+};
+
+await rm(outdir, { recursive: true, force: true });
+const first = await build({ ...splitBuild, entryPoints: { create: 'dist/src/cli/create.js' }, outdir, metafile: true });
 
 const outputs = first.metafile.outputs;
 const local = (imp) => !imp.external && imp.path.startsWith('dist/bundle/');
@@ -176,20 +176,4 @@ for (const file of folded) {
 // shovel, the release tool: a bundle of its own (dist/bundle/shovel/), split at its dynamic
 // imports, so a release reads a few files instead of resolving some 150 modules, and loads
 // no template tree (upgrade and check import them when they run).
-await build({
-  absWorkingDir: root,
-  entryPoints: { shovel: 'dist/src/cli/shovel.js' },
-  outdir: path.join(outdir, 'shovel'),
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20.19',
-  minify: true,
-  keepNames: true,
-  sourcemap: 'linked',
-  legalComments: 'linked',
-  logLevel: 'warning',
-  plugins: [yamlAsModule, treesInBundle],
-  banner: { js: BANNER },
-});
+await build({ ...splitBuild, entryPoints: { shovel: 'dist/src/cli/shovel.js' }, outdir: path.join(outdir, 'shovel') });
