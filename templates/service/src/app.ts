@@ -11,7 +11,6 @@ import { logCompleted, loggerOptions, REQUEST_ID_HEADER, requestIdOf } from "./l
 import { createMetrics, type Metrics, observe } from "./metrics.js";
 import { type OpenApiDocument, openApiOf } from "./openapi.js";
 import { registerRoutes } from "./routes.js";
-import { deferredSchemaCompilers } from "./schema-compilers.js";
 
 export interface AppOptions {
   config: Config;
@@ -29,15 +28,12 @@ export interface App {
   metrics: Metrics;
   /** The OpenAPI document of the app's routes; main.ts serves it on the private port. */
   openapi: OpenApiDocument;
-  /** Compiles every route schema not compiled yet (main.ts: before it listens; see schema-compilers.ts). */
-  compileSchemas: () => void;
 }
 
 export async function buildApp(options: AppOptions): Promise<App> {
   const { config } = options;
   const lifecycle = options.lifecycle ?? new Lifecycle();
   const metrics = options.metrics ?? createMetrics(config.build);
-  const schemas = deferredSchemaCompilers();
 
   const app = Fastify({
     logger: loggerOptions({ level: config.logLevel, build: config.build }, options.logStream),
@@ -50,15 +46,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
       requestIdLogLabel: "requestId",
       disableRequestLogging: true,
     }),
-    // Route schemas are compiled once the service is ready, or on first use (see
-    // schema-compilers.ts), not while it starts.
-    schemaController: schemas.controller,
     // Ajv checks each route schema against the JSON Schema meta-schema by default, and
-    // compiling that meta-schema for the first route schema costs 15-30 ms of CPU (measured:
-    // CPU profile), right when the first requests arrive. Skipping it is safe here: route
-    // schemas are code, not input, Ajv's strict mode still refuses unknown keywords like
-    // `minLenght` and its code generation ill-typed ones like `minLength: "1"`, and the route
-    // tests compile every schema.
+    // compiling that meta-schema for the first route schema costs 15-30 ms of every cold start
+    // (measured: CPU profile). Skipping it is safe here: route schemas are code, not input,
+    // every one is compiled while the app gets ready, before it listens (Ajv's strict mode
+    // still refuses unknown keywords like `minLenght` and its code generation ill-typed ones
+    // like `minLength: "1"`), and the route tests compile every schema.
     ajv: { customOptions: { validateSchema: false } },
   });
 
@@ -83,5 +76,5 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerHealthRoutes(app, lifecycle, options.readinessChecks ?? []);
   await registerRoutes(app, { config });
 
-  return { app, lifecycle, metrics, openapi, compileSchemas: schemas.compileAll };
+  return { app, lifecycle, metrics, openapi };
 }

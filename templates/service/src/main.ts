@@ -6,7 +6,6 @@
  * shared chunks beside it): Node then reads a few modules instead of resolving and reading
  * Fastify's hundred-odd files, about a third of the cold start (measured). Each module in
  * src/routes stays a module of its own in dist/routes, where @fastify/autoload finds it.
- * Fastify's schema compilers are bundled but run only on first use (see schema-compilers.ts);
  * prom-client, loaded after start, stays in node_modules (see metrics.ts); @fastify/swagger
  * is a chunk of its own, read on the first /openapi.json.
  */
@@ -38,7 +37,7 @@ async function main(): Promise<void> {
   const config = configOrExit();
   if (!config) return;
 
-  const { app, lifecycle, metrics, openapi, compileSchemas } = await buildApp({ config });
+  const { app, lifecycle, metrics, openapi } = await buildApp({ config });
   const metricsServer = buildMetricsServer(metrics, { openapi });
 
   // Past this point a crash must still be one JSON log line, not a bare stack on stderr.
@@ -60,15 +59,6 @@ async function main(): Promise<void> {
     process.on(signal, () => void shutdown(signal));
   }
 
-  // The route schemas' validators and serializers (see schema-compilers.ts), before the
-  // service listens: a broken schema stops it here, before anything reports it ready.
-  try {
-    compileSchemas();
-  } catch (error) {
-    app.log.fatal({ err: error }, "invalid route schema, exiting 1");
-    process.exit(1);
-  }
-
   try {
     // Both at once: start-up time is time a new instance is not yet taking traffic.
     const [, metricsUrl] = await Promise.all([
@@ -77,6 +67,8 @@ async function main(): Promise<void> {
     ]);
     app.log.info({ url: `${metricsUrl}/metrics` }, "metrics listening");
   } catch (error) {
+    // Fastify compiles every route schema while it gets ready: a broken one stops the
+    // service here, before anything reports it ready.
     app.log.fatal({ err: error }, "could not listen, exiting 1");
     process.exit(1);
   }

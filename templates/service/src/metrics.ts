@@ -7,7 +7,6 @@ import { createRequire } from "node:module";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Metric, Registry } from "prom-client";
 import type { Config } from "./config.js";
-import { deferredSchemaCompilers } from "./schema-compilers.js";
 
 /** Route label for requests that matched no route: raw URLs would explode label cardinality. */
 export const UNMATCHED_ROUTE = "unmatched";
@@ -181,9 +180,7 @@ export function buildMetricsServer(
   metrics: Metrics,
   options: PrivateServerOptions = {},
 ): FastifyInstance {
-  // No route here has a schema: the deferred compilers spare this instance loading Ajv and
-  // fast-json-stringify at start-up (see schema-compilers.ts).
-  const server = Fastify({ logger: false, schemaController: deferredSchemaCompilers().controller });
+  const server = Fastify({ logger: false });
   server.get("/metrics", async (_request, reply) => {
     reply.header("content-type", metrics.registry.contentType);
     return metrics.registry.metrics();
