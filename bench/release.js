@@ -18,6 +18,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { createParser } from 'eventsource-parser';
 import { ms } from './lib/stats.js';
 import { run } from './lib/proc.js';
 import { CREATE_BIN, ROOT } from './lib/service.js';
@@ -66,23 +67,18 @@ async function watchEvents(url) {
   const controller = new AbortController();
   const seen = new Map();
   const response = await fetch(`${url}/v2/events`, { headers: { accept: 'text/event-stream' }, signal: controller.signal });
+  const parser = createParser({
+    onEvent: ({ event }) => {
+      if (!event) return;
+      const now = performance.now();
+      const entry = seen.get(event) ?? { first: now, last: now };
+      entry.last = now;
+      seen.set(event, entry);
+    },
+  });
   const reading = (async () => {
     const decoder = new TextDecoder();
-    let buffer = '';
-    for await (const chunk of response.body) {
-      buffer += decoder.decode(chunk, { stream: true });
-      let at;
-      while ((at = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, at).trim();
-        buffer = buffer.slice(at + 1);
-        if (!line.startsWith('event:')) continue;
-        const type = line.slice('event:'.length).trim();
-        const now = performance.now();
-        const entry = seen.get(type) ?? { first: now, last: now };
-        entry.last = now;
-        seen.set(type, entry);
-      }
-    }
+    for await (const chunk of response.body) parser.feed(decoder.decode(chunk, { stream: true }));
   })().catch(() => {});
   return {
     seen,

@@ -137,16 +137,12 @@ export async function create(argv: string[], signal: AbortSignal): Promise<ExitC
 
     const stale = await removeStaleTemporaries(path.dirname(targetDir));
     if (stale.length > 0) progress.info(`Removed ${stale.length} temporary director${stale.length > 1 ? 'ies' : 'y'} left by an interrupted run.`);
-    // A first release does not wait for the local install: the image build installs its own
-    // dependencies, so npm ci runs in the new repository while the release builds and deploys.
-    const installBeside = options.release && thePlan.install;
     const built = await buildService({
       plan: thePlan,
       target,
       workDir: temporaryBeside(targetDir),
       progress,
       signal,
-      installInPlace: installBeside,
     });
     for (const note of built.notes) progress.warn(note);
     report.notes = [...(report.notes ?? []), ...built.notes];
@@ -155,8 +151,11 @@ export async function create(argv: string[], signal: AbortSignal): Promise<ExitC
     if (options.release) {
       const { release } = await import('../release/index.js');
       // The release shows its own named steps (build, push, deploy, wait).
-      progress.info(installBeside ? 'First release (npm ci runs beside it):' : 'First release:');
-      const installing = installBeside ? installInPlace(targetDir, progress, signal) : Promise.resolve(undefined);
+      // A first release does not wait for the local install: npm ci runs in the new
+      // repository while the release builds and deploys (see Plan.installBesideRelease).
+      const beside = thePlan.installBesideRelease;
+      progress.info(beside ? 'First release (npm ci runs beside it):' : 'First release:');
+      const installing = beside ? installInPlace(targetDir, progress, signal) : Promise.resolve(undefined);
       try {
         report.release = await release({ cwd: targetDir, signal, progress, json: false });
       } catch (error) {

@@ -18,11 +18,6 @@ export interface BuildOptions {
   workDir: string;
   progress: Progress;
   signal: AbortSignal;
-  /**
-   * The caller installs the dependencies once the repository is in place (a first release
-   * runs beside the install: the image build installs its own).
-   */
-  installInPlace?: boolean;
 }
 
 export async function buildService(options: BuildOptions): Promise<{ notes: string[] }> {
@@ -35,8 +30,8 @@ export async function buildService(options: BuildOptions): Promise<{ notes: stri
     });
     signal.throwIfAborted();
     // Install before the first commit: the service's tests and build are known to work with
-    // the tree in the commit.
-    if (plan.install && !options.installInPlace) {
+    // the tree in the commit. Beside a first release, the caller installs once in place.
+    if (plan.install && !plan.installBesideRelease) {
       await progress.step(INSTALL_STEP, () => install(workDir, signal));
     }
     signal.throwIfAborted();

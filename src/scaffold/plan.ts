@@ -29,6 +29,11 @@ export interface Plan {
   files: RenderedFile[];
   git: boolean;
   install: boolean;
+  /**
+   * The install runs in the repository in place, beside the first release (whose image build
+   * installs its own dependencies), instead of before the first commit.
+   */
+  installBesideRelease: boolean;
   release: boolean;
   commands: PlannedCommand[];
   /** Why something the user might expect will not happen. */
@@ -57,14 +62,14 @@ export async function plan(answers: Answers, target: Target, options: PlanOption
   const installCommand = formatCommand(file, args);
   // Same order as build.ts and create.ts: the install before the first commit, or, with a
   // first release, beside that release (whose image build installs its own dependencies).
-  const installBeside = options.install && options.release;
-  if (options.install && !installBeside) commands.push({ step: 'install', command: installCommand });
+  const installBesideRelease = options.install && options.release;
+  if (options.install && !installBesideRelease) commands.push({ step: 'install', command: installCommand });
   if (git) {
     for (const [file, args] of GIT_COMMANDS) commands.push({ step: 'git', command: formatCommand(file, args) });
   }
-  if (installBeside) commands.push({ step: 'install', command: `${installCommand} (beside the release)` });
+  if (installBesideRelease) commands.push({ step: 'install', command: `${installCommand} (beside the release)` });
   if (options.release) commands.push({ step: 'release', command: 'shovel release' });
-  return { answers, targetDir: target.dir, files, git, install: options.install, release: options.release, commands, notes };
+  return { answers, targetDir: target.dir, files, git, install: options.install, installBesideRelease, release: options.release, commands, notes };
 }
 
 function size(bytes: number): string {
