@@ -135,7 +135,7 @@ export async function firstRelease({ env, target, log }) {
     DOCKER_BUILDKIT: '1',
     npm_config_user_agent: 'npm',
   };
-  const command = `node bin/create-shovel.js DIR --yes --release --json --image-repository ${env.registry} --node-image ${env.nodeImage}${standin ? ' --marathon-url STANDIN' : ''} (DIR named bench-release-<time>, new each run; warm caches)`;
+  const command = `node bin/create-shovel.cjs DIR --yes --release --json --image-repository ${env.registry} --node-image ${env.nodeImage}${standin ? ' --marathon-url STANDIN' : ''} (DIR named bench-release-<time>, new each run; warm caches)`;
   const label = standin ? 'First healthy release, Marathon stand-in' : 'First healthy release, docker target';
   /** @type {any[]} */
   const released = [];

@@ -68,7 +68,7 @@ export async function scaffold({ runs, log }) {
           ratio: r,
           target: `<= ${TARGET.toFixed(1)}x`,
           pass: r <= TARGET,
-          command: `node bin/create-shovel.js DIR --yes --no-git --no-install  vs  node node_modules/create-vite/index.js DIR --template vanilla-ts --no-interactive --no-immediate --overwrite`,
+          command: `node bin/create-shovel.cjs DIR --yes --no-git --no-install  vs  node node_modules/create-vite/index.js DIR --template vanilla-ts --no-interactive --no-immediate --overwrite`,
         },
       ],
       notes: [

@@ -1,16 +1,18 @@
 #!/usr/bin/env node
 /**
  * Part of `npm run build`, after tsc: bundles create-shovel (dist/src/cli/create.js and what
- * it imports, dependencies included) into ES modules under dist/bundle/, which
- * bin/create-shovel.js loads. Prompts (node-plop, inquirer), the release and the install
- * runner stay in chunks of their own, loaded by the dynamic imports that already split them
- * off.
+ * it imports, dependencies included) under dist/bundle/, which bin/create-shovel.cjs loads.
+ * Prompts (node-plop, inquirer), the release and the install runner stay in chunks of their
+ * own (ES modules), loaded by the dynamic imports that already split them off.
  *
  * Two passes. The first splits the code into chunks (esbuild puts code shared by the entry and
  * a dynamic import into a chunk of its own). The second folds the entry, the chunks it imports
  * statically, the generator's actions (src/scaffold/run-generator.ts) and the precompiled
- * template trees (dist/templates/*.js) into one file: a run that takes no prompt and makes no
- * release reads and links one module instead of a dozen.
+ * template trees (dist/templates/*.js) into one CommonJS file, dist/bundle/create.cjs: a run
+ * that takes no prompt and makes no release reads one file with one synchronous require,
+ * without starting Node's ES module loader, and its compiled code can be cached between runs
+ * (bin/create-shovel.cjs). The file ends with a line naming a hash of its content, which the
+ * cache is keyed on.
  * A chunk that other chunks still import is left as a stub that re-exports its bindings from
  * the entry, so every module keeps a single instance (one ShovelError class, one cache).
  *
@@ -21,7 +23,9 @@
 import { readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
 import { build } from 'esbuild';
+import { BUILD_ID_PREFIX } from '../dist/src/util/compile-cache.cjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -61,7 +65,16 @@ const treesInBundle = {
   },
 };
 const outdir = path.join(root, 'dist', 'bundle');
+/** The first pass's entry; the second pass folds it into FOLDED. */
 const ENTRY = 'dist/bundle/create.js';
+const FOLDED = 'dist/bundle/create.cjs';
+/**
+ * How create.cjs imports a chunk. V8 code that Node 20 takes from a code cache has lost the
+ * hook that import() needs (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING), so the compile cache
+ * (compile-cache.cts) passes an import function of its own as __shovelImport; required
+ * without it, the file uses import() itself.
+ */
+const IMPORT_CHUNK = "var __dimp = typeof __shovelImport == 'function' ? __shovelImport : (s) => import(s);";
 /** Loaded by the entry with import(), but on the path of every run: folded in too. */
 const foldedDynamic = (source) => source === 'dist/src/scaffold/run-generator.js' || source.startsWith('dist/templates/');
 
@@ -114,10 +127,12 @@ const entrySource = [
 await build({
   absWorkingDir: root,
   stdin: { contents: entrySource, resolveDir: outdir, sourcefile: 'create-folded.js' },
-  outfile: path.join(root, ENTRY),
-  allowOverwrite: true,
+  outfile: path.join(root, FOLDED),
   bundle: true,
-  format: 'esm',
+  // The chunks left out are still ES modules: their import() calls stay as they are, and the
+  // stubs below re-export the folded bindings from this file, whose names esbuild lists in a
+  // form Node's CommonJS export detection reads.
+  format: 'cjs',
   platform: 'node',
   target: 'node20.19',
   // The first pass kept the names; this one only sees its minified ones.
@@ -125,7 +140,9 @@ await build({
   sourcemap: 'linked',
   legalComments: 'linked',
   logLevel: 'warning',
-  banner: { js: BANNER },
+  // import.meta.url (util/self.ts, render.ts) is this file's URL, as in the ES module build.
+  define: { 'import.meta.url': '__shovelModuleUrl' },
+  banner: { js: `var __shovelModuleUrl = require('node:url').pathToFileURL(__filename).href; ${IMPORT_CHUNK}` },
   plugins: [
     {
       name: 'fold-chunks',
@@ -155,6 +172,8 @@ await build({
             text = text.split(call).join(`Promise.resolve(${ns}${' '.repeat(call.length - promise.length)})`);
             statics.push(`import * as ${ns} from ${JSON.stringify(`./${path.basename(file)}`)};`);
           }
+          // The chunks left out are loaded through __dimp (see IMPORT_CHUNK), same length.
+          text = text.replace(/\bimport\((?="\.\/[\w.-]+\.js"\))/g, '__dimp(');
           return { contents: statics.join('') + text, loader: 'js', resolveDir: path.dirname(args.path) };
         });
       },
@@ -163,14 +182,20 @@ await build({
 });
 
 for (const file of folded) {
-  if (file === ENTRY) continue;
   const i = stubbed.indexOf(file);
   for (const extra of [`${file}.map`, `${file}.LEGAL.txt`]) await unlink(path.join(root, extra)).catch(() => {});
   if (i < 0) await unlink(path.join(root, file));
   else {
     const names = outputs[file].exports.map((name) => `__folded${i}_${name} as ${name}`);
-    await writeFile(path.join(root, file), `export { ${names.join(', ')} } from ${JSON.stringify(`./${path.basename(ENTRY)}`)};\n`);
+    await writeFile(path.join(root, file), `export { ${names.join(', ')} } from ${JSON.stringify(`./${path.basename(FOLDED)}`)};\n`);
   }
+}
+// The content hash the compile cache is keyed on (dist/src/util/compile-cache.cjs).
+{
+  const file = path.join(root, FOLDED);
+  const text = await readFile(file, 'utf8');
+  if (text.split('import(').length !== 2) throw new Error(`bundle: ${FOLDED} calls import() outside IMPORT_CHUNK`);
+  await writeFile(file, `${text}${BUILD_ID_PREFIX}${createHash('sha256').update(text).digest('hex')}\n`);
 }
 
 // shovel, the release tool: a bundle of its own (dist/bundle/shovel/), split at its dynamic

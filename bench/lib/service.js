@@ -11,7 +11,7 @@ import path from 'node:path';
 import { exists, run } from './proc.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
-export const CREATE_BIN = path.join(ROOT, 'bin', 'create-shovel.js');
+export const CREATE_BIN = path.join(ROOT, 'bin', 'create-shovel.cjs');
 export const SERVICE_NAME = 'bench-svc';
 const PREFIX = 'shovel-bench-service-';
 const MARKER = '.shovel-bench-ready';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const CREATE_BIN = path.join(ROOT, 'bin/create-shovel.js');
+export const CREATE_BIN = path.join(ROOT, 'bin/create-shovel.cjs');
 export const SHOVEL_BIN = path.join(ROOT, 'bin/shovel.js');
 
 export function tempDir(prefix = 'shovel-test-'): Promise<string> {

@@ -12,6 +12,7 @@ import { reconcileLockfile, renamedLockfile } from '../../src/upgrade/lockfile.j
 import { parseMergeTree, type MergeResult } from '../../src/upgrade/merge.js';
 import { moveFile, renameYamlKey } from '../../src/upgrade/migration-steps.js';
 import { pendingMigrations, type Migration } from '../../src/upgrade/migrations.js';
+import { renderVersion } from '../../src/upgrade/render-version.js';
 import { tempDir } from '../support/cli.js';
 
 const A = 'a'.repeat(40);
@@ -194,5 +195,35 @@ describe('reconcileLockfile', () => {
     expect(await reconcileLockfile(repo, rendered, false)).toBe('merged');
     expect(await reconcileLockfile(repo, rendered, true)).toBe('conflict');
     expect(await readFile(path.join(repo, 'package-lock.json'), 'utf8')).toBe('the line merge\n');
+  });
+});
+
+describe('renderVersion: the bin of the version', () => {
+  const record = { template: 'service', version: '9.9.9', answers: {} } as unknown as Parameters<typeof renderVersion>[1];
+
+  it('runs the bin its package.json names, wherever it is', async () => {
+    const root = await tempDir('shovel-render-version-');
+    await mkdir(path.join(root, 'elsewhere'));
+    // A stand-in bin that writes the answers record it was given, as create-shovel does.
+    await writeFile(
+      path.join(root, 'elsewhere', 'make.cjs'),
+      [
+        "const fs = require('node:fs'); const path = require('node:path');",
+        'const [out, , answers] = process.argv.slice(2);',
+        "fs.mkdirSync(path.join(out, '.shovel'), { recursive: true });",
+        "fs.copyFileSync(answers, path.join(out, '.shovel', 'answers.json'));",
+      ].join('\n'),
+    );
+    await writeFile(path.join(root, 'package.json'), JSON.stringify({ name: 'create-shovel', version: '9.9.9', bin: { 'create-shovel': 'elsewhere/make.cjs' } }));
+    expect(await renderVersion({ version: '9.9.9', root, source: 'cache' }, record, path.join(root, 'out'))).toEqual(record);
+  });
+
+  it('refuses a package whose package.json names no create-shovel bin, naming the version', async () => {
+    const root = await tempDir('shovel-render-version-');
+    await writeFile(path.join(root, 'package.json'), JSON.stringify({ name: 'create-shovel', version: '9.9.9', bin: { shovel: 'bin/shovel.js' } }));
+    await expect(renderVersion({ version: '9.9.9', root, source: 'cache' }, record, path.join(root, 'out'))).rejects.toMatchObject({
+      code: 'SHOVEL_ERR_TEMPLATE_UNAVAILABLE',
+      message: expect.stringContaining('create-shovel 9.9.9'),
+    });
   });
 });
