@@ -7,7 +7,13 @@ import type { DestinationStream } from "pino";
 import type { Config } from "./config.js";
 import { registerErrorHandlers } from "./errors.js";
 import { Lifecycle, type ReadinessCheck, registerHealthRoutes } from "./health.js";
-import { logCompleted, loggerOptions, REQUEST_ID_HEADER, requestIdOf } from "./logger.js";
+import {
+  logCompleted,
+  loggerOptions,
+  REQUEST_ID_HEADER,
+  requestIdOf,
+  requestLogger,
+} from "./logger.js";
 import { createMetrics, type Metrics, observe } from "./metrics.js";
 import { type OpenApiDocument, openApiOf } from "./openapi.js";
 import { registerRoutes } from "./routes.js";
@@ -40,6 +46,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     // Ids come from requestIdOf (validated header or a fresh one), never raw from the header.
     requestIdHeader: false,
     genReqId: requestIdOf,
+    // Each request's logger: the app's with the request id bound (see requestLogger).
+    childLoggerFactory: requestLogger,
     // One access line per request, written in the onResponse hook below, instead of
     // Fastify's two (`incoming request`, `request completed`).
     logController: new LogController({
@@ -67,8 +75,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
   // One hook for the histogram and the access line: each hook costs a call per request.
   app.addHook("onResponse", (request, reply, done) => {
-    observe(metrics, request, reply);
-    logCompleted(request, reply);
+    const responseTime = reply.elapsedTime;
+    observe(metrics, request, reply, responseTime);
+    logCompleted(request, reply, responseTime);
     done();
   });
   const openapi = openApiOf(app, config.build);

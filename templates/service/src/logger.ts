@@ -5,8 +5,15 @@
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import type { FastifyReply, FastifyRequest } from "fastify";
-import { type DestinationStream, type Logger, type LoggerOptions, symbols } from "pino";
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from "fastify";
+import {
+  type Bindings,
+  type ChildLoggerOptions,
+  type DestinationStream,
+  type Logger,
+  type LoggerOptions,
+  symbols,
+} from "pino";
 import type { Config } from "./config.js";
 import { batchedStdout } from "./log-stream.js";
 import { OWNING_TEAM, SERVICE_NAME } from "./service.js";
@@ -59,34 +66,75 @@ export function loggerOptions(
   };
 }
 
+// pino's parts of a logger that the request logger and the access line read and write, looked
+// up once (each `symbols.x` is a property read on pino's module object).
+const chindingsSym: typeof symbols.chindingsSym = symbols.chindingsSym;
+const endSym: typeof symbols.endSym = symbols.endSym;
+const lsCacheSym: typeof symbols.lsCacheSym = symbols.lsCacheSym;
+const streamSym: typeof symbols.streamSym = symbols.streamSym;
+const timeSym: typeof symbols.timeSym = symbols.timeSym;
+
 /** What the access line reads of the request logger: pino's own parts of every line. */
 type LineParts = Logger & {
-  [symbols.lsCacheSym]: Record<number, string>;
-  [symbols.timeSym]: () => string;
-  [symbols.chindingsSym]: string;
-  [symbols.endSym]: string;
-  [symbols.streamSym]: DestinationStream;
+  [lsCacheSym]: Record<number, string>;
+  [timeSym]: () => string;
+  [chindingsSym]: string;
+  [endSym]: string;
+  [streamSym]: DestinationStream;
 };
 
 /** pino's number for the info level. */
 const INFO = 30;
 
+/** What JSON escapes in a string: control characters, `"`, `\`, and surrogates. */
+// oxlint-disable-next-line no-control-regex -- control characters are what it looks for
+const ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
+
 /** `text` as a JSON string: quoted as it is unless it holds what JSON escapes. */
 function quoted(text: string): string {
-  for (let i = 0; i < text.length; i += 1) {
-    const code = text.charCodeAt(i);
-    // Control characters, `"`, `\`, and surrogates (a lone one is escaped by JSON.stringify).
-    if (code < 0x20 || code === 0x22 || code === 0x5c || (code >= 0xd800 && code <= 0xdfff)) {
-      return JSON.stringify(text);
-    }
+  // A surrogate pair is fine in JSON, a lone surrogate is escaped: JSON.stringify knows which.
+  return ESCAPED.test(text) ? JSON.stringify(text) : `"${text}"`;
+}
+
+/** Whether `object` has a key of its own (without making an array of them, as Object.keys does). */
+function hasKeys(object: object): boolean {
+  for (const key in object) if (Object.hasOwn(object, key)) return true;
+  return false;
+}
+
+/**
+ * The logger of each request (Fastify's `childLoggerFactory`): the app's logger with the
+ * request id among its bindings, which is what pino's `child()` makes, without the work it does
+ * for options a request logger never has (a formatters object, the options checked one by one,
+ * each binding run through serializers, redaction and JSON.stringify in a try block): 0.03 µs
+ * a request against 0.6 µs (measured). Routes with options of their own (the probes' log level)
+ * get pino's `child()`; so do bindings that are not strings. Fastify's bindings are the request
+ * id alone, a key no serializer and no redact path names.
+ */
+export function requestLogger(
+  logger: FastifyBaseLogger,
+  bindings: Bindings,
+  options: ChildLoggerOptions,
+): FastifyBaseLogger {
+  if (hasKeys(options)) return logger.child(bindings, options);
+  const parent = logger as LineParts;
+  let chindings = parent[chindingsSym];
+  for (const key in bindings) {
+    const value: unknown = bindings[key];
+    if (typeof value !== "string") return logger.child(bindings, options);
+    chindings += `,${quoted(key)}:${quoted(value)}`;
   }
-  return `"${text}"`;
+  const child = Object.create(parent) as LineParts;
+  child[chindingsSym] = chindings;
+  parent.onChild(child);
+  return child;
 }
 
 /**
  * The one access line of a request, written when the response is sent: what Fastify's
- * `incoming request` and `request completed` lines carried, in one line. Routes with
- * `logLevel: "warn"` (the probes) are not logged.
+ * `incoming request` and `request completed` lines carried, in one line (`req.version` is the
+ * Accept-Version header, there when the request has one). Routes with `logLevel: "warn"` (the
+ * probes) are not logged.
  *
  * The line is pino's (its level, time and bindings: service, team, build, requestId) with the
  * fields written here and handed to the logger's stream, instead of passing the request and
@@ -94,18 +142,24 @@ function quoted(text: string): string {
  * JSON.stringify()s, 6 µs a line where this takes under 1 µs (measured), on a request that
  * costs about 90 µs of CPU in all. It holds no field that `redact` censors.
  */
-export function logCompleted(request: FastifyRequest, reply: FastifyReply): void {
+export function logCompleted(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  responseTime: number = reply.elapsedTime,
+): void {
   const log = request.log as LineParts;
   if (!log.isLevelEnabled("info")) return;
   const { host, ip } = request;
+  const version = request.headers["accept-version"];
   const port = request.socket.remotePort;
-  log[symbols.streamSym].write(
-    `${log[symbols.lsCacheSym][INFO]}${log[symbols.timeSym]()}${log[symbols.chindingsSym]}` +
+  log[streamSym].write(
+    `${log[lsCacheSym][INFO]}${log[timeSym]()}${log[chindingsSym]}` +
       `,"req":{"method":${quoted(request.method)},"url":${quoted(request.url)}` +
+      `${version === undefined ? "" : `,"version":${typeof version === "string" ? quoted(version) : JSON.stringify(version)}`}` +
       `${host === undefined ? "" : `,"host":${quoted(host)}`}` +
       `${ip === undefined ? "" : `,"remoteAddress":${quoted(ip)}`}` +
       `${port === undefined ? "" : `,"remotePort":${port}`}}` +
-      `,"res":{"statusCode":${reply.statusCode}},"responseTime":${reply.elapsedTime}` +
-      `,"msg":"request completed"${log[symbols.endSym]}`,
+      `,"res":{"statusCode":${reply.statusCode}},"responseTime":${responseTime}` +
+      `,"msg":"request completed"${log[endSym]}`,
   );
 }

@@ -155,15 +155,20 @@ function registryWith(httpRequestDuration: RequestDurations, build: Config["buil
 
 /**
  * Records a response under its route pattern (e.g. /v1/orders/:id). Called from app.ts's one
- * onResponse hook; reply.elapsedTime rather than a timer of our own: Fastify already
+ * onResponse hook with reply.elapsedTime (in ms) rather than a timer of our own: Fastify already
  * measures the request.
  */
-export function observe(metrics: Metrics, request: FastifyRequest, reply: FastifyReply): void {
+export function observe(
+  metrics: Metrics,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  responseTime: number = reply.elapsedTime,
+): void {
   metrics.httpRequestDuration.observe(
     request.method,
     request.is404 ? UNMATCHED_ROUTE : (request.routeOptions.url ?? UNMATCHED_ROUTE),
     reply.statusCode,
-    reply.elapsedTime / 1000,
+    responseTime / 1000,
   );
 }
 
