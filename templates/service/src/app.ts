@@ -7,15 +7,10 @@ import type { DestinationStream } from "pino";
 import type { Config } from "./config.js";
 import { registerErrorHandlers } from "./errors.js";
 import { Lifecycle, type ReadinessCheck, registerHealthRoutes } from "./health.js";
-import {
-  logCompleted,
-  loggerOptions,
-  REQUEST_ID_HEADER,
-  requestIdOf,
-  requestLogger,
-} from "./logger.js";
+import { logCompleted, loggerOptions, REQUEST_ID_LOG_LABEL, requestLogger } from "./logger.js";
 import { createMetrics, type Metrics, observe } from "./metrics.js";
 import { type OpenApiDocument, openApiOf } from "./openapi.js";
+import { REQUEST_ID_HEADER, requestIdOf } from "./request-id.js";
 import { registerRoutes } from "./routes.js";
 
 export interface AppOptions {
@@ -51,7 +46,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     // One access line per request, written in the onResponse hook below, instead of
     // Fastify's two (`incoming request`, `request completed`).
     logController: new LogController({
-      requestIdLogLabel: "requestId",
+      requestIdLogLabel: REQUEST_ID_LOG_LABEL,
       disableRequestLogging: true,
     }),
     // Ajv checks each route schema against the JSON Schema meta-schema by default, and
