@@ -93,7 +93,7 @@ function idAlone(bindings: Bindings, options: ChildLoggerOptions): boolean {
  * The logger of each request (Fastify's `childLoggerFactory`): the app's logger with the
  * request id bound, as pino's `child()` makes it, without the work `child()` does for bindings
  * and options in general (a formatters object, each option checked, each binding run through
- * serializers, redaction and JSON.stringify in a try block): about 0.15 µs a request against
+ * serializers, redaction and JSON.stringify in a try block): about 0.2 µs a request against
  * 0.6 µs (measured). The request id is a key no serializer and no redact path names. Anything
  * else (the probes' own log level, say) gets pino's `child()`.
  */
