@@ -78,6 +78,11 @@ function quoted(text: string): string {
   return ESCAPED.test(text) ? JSON.stringify(text) : `"${text}"`;
 }
 
+/** A header's value as JSON: one string, or the list of a header given more than once. */
+function headerJson(value: string | string[]): string {
+  return typeof value === "string" ? quoted(value) : JSON.stringify(value);
+}
+
 /** The key of the request id in every line of a request (Fastify's `requestIdLogLabel`). */
 export const REQUEST_ID_LOG_LABEL = "requestId";
 const ID_BINDING = `,${JSON.stringify(REQUEST_ID_LOG_LABEL)}:`;
@@ -136,7 +141,7 @@ export function logCompleted(
   log[streamSym].write(
     `${log[lsCacheSym][INFO]}${log[timeSym]()}${log[chindingsSym]}` +
       `,"req":{"method":${quoted(request.method)},"url":${quoted(request.url)}` +
-      `${version === undefined ? "" : `,"version":${typeof version === "string" ? quoted(version) : JSON.stringify(version)}`}` +
+      `${version === undefined ? "" : `,"version":${headerJson(version)}`}` +
       `${host === undefined ? "" : `,"host":${quoted(host)}`}` +
       `${ip === undefined ? "" : `,"remoteAddress":${quoted(ip)}`}` +
       `${port === undefined ? "" : `,"remotePort":${port}`}}` +

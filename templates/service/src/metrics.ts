@@ -155,7 +155,7 @@ function registryWith(httpRequestDuration: RequestDurations, build: Config["buil
 
 /**
  * Records a response under its route pattern (e.g. /v1/orders/:id). Called from app.ts's one
- * onResponse hook with reply.elapsedTime (in ms) rather than a timer of our own: Fastify already
+ * onResponse hook with reply.elapsedTime (ms) rather than a timer of our own: Fastify already
  * measures the request.
  */
 export function observe(
