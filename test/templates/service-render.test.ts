@@ -73,7 +73,6 @@ const EXPECTED_FILES = [
   'src/main.ts',
   'src/metrics.ts',
   'src/openapi.ts',
-  'src/request-id.ts',
   'src/routes.ts',
   'src/routes/hello.ts',
   'src/service.ts',

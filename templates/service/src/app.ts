@@ -7,10 +7,16 @@ import type { DestinationStream } from "pino";
 import type { Config } from "./config.js";
 import { registerErrorHandlers } from "./errors.js";
 import { Lifecycle, type ReadinessCheck, registerHealthRoutes } from "./health.js";
-import { logCompleted, loggerOptions, REQUEST_ID_LOG_LABEL, requestLogger } from "./logger.js";
+import {
+  logCompleted,
+  loggerOptions,
+  REQUEST_ID_HEADER,
+  REQUEST_ID_LOG_LABEL,
+  requestIdOf,
+  requestLogger,
+} from "./logger.js";
 import { createMetrics, type Metrics, observe } from "./metrics.js";
 import { type OpenApiDocument, openApiOf } from "./openapi.js";
-import { REQUEST_ID_HEADER, requestIdOf } from "./request-id.js";
 import { registerRoutes } from "./routes.js";
 
 export interface AppOptions {
