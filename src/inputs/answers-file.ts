@@ -4,7 +4,7 @@
  * (.shovel/answers.json, `{ template, version, answers }`) is accepted as is, so a service
  * can be re-rendered with the answers it was made from.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { INPUTS } from './schema.js';
 import type { RawInputs } from './resolve.js';
@@ -12,7 +12,7 @@ import type { RawInputs } from './resolve.js';
 export async function readAnswersFile(file: string): Promise<RawInputs> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch (error) {
     throw new UsageError('SHOVEL_ERR_ANSWERS_FILE', `--answers: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }

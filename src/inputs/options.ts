@@ -58,15 +58,17 @@ function parseConfig(): ParseArgsConfig {
 export function parseCreateArgs(argv: string[]): CreateOptions {
   let parsed: ReturnType<typeof parseArgs>;
   const config = parseConfig();
-  const unknown = unknownFlag(argv, config.options as Parameters<typeof unknownFlag>[1], true);
-  if (unknown) {
-    throw new UsageError('SHOVEL_ERR_USAGE', `unknown flag ${unknown.typed}${unknown.suggestion ? `: did you mean ${unknown.suggestion}?` : ''}`, {
-      hint: 'run create-shovel --help for every flag',
-    });
-  }
   try {
     parsed = parseArgs({ ...config, args: argv });
   } catch (error) {
+    // An unknown flag anywhere is named first, with the closest known one (parseArgs names
+    // only the first problem it meets, and suggests nothing).
+    const unknown = unknownFlag(argv, config.options as Parameters<typeof unknownFlag>[1], true);
+    if (unknown) {
+      throw new UsageError('SHOVEL_ERR_USAGE', `unknown flag ${unknown.typed}${unknown.suggestion ? `: did you mean ${unknown.suggestion}?` : ''}`, {
+        hint: 'run create-shovel --help for every flag',
+      });
+    }
     const message = error instanceof Error ? error.message : String(error);
     throw new UsageError('SHOVEL_ERR_USAGE', message.replace(/\. To specify a positional.*$/s, '.'), {
       hint: 'run create-shovel --help for every flag',

@@ -3,8 +3,8 @@
  * temporary directory beside the target and renamed into place as the last step, so the
  * target never exists half-made.
  */
-import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+// fs.promises, read where it is used: node:fs/promises loads only if a tree is left to remove.
+import { existsSync, promises as fsp } from 'node:fs';
 import type { Progress } from '../ui/progress.js';
 import type { Plan } from './plan.js';
 import { initAndCommit, FALLBACK_IDENTITY } from './git.js';
@@ -50,6 +50,6 @@ export async function buildService(options: BuildOptions): Promise<{ notes: stri
     return { notes };
   } finally {
     // Gone once renamed into place; what an earlier failure left is removed.
-    if (existsSync(workDir)) await rm(workDir, { recursive: true, force: true });
+    if (existsSync(workDir)) await fsp.rm(workDir, { recursive: true, force: true });
   }
 }

@@ -7,8 +7,9 @@
  * Looking and renaming use synchronous calls (each is one quick system call, cheaper than a
  * round trip through the thread pool); removing a tree, which may hold node_modules, does not.
  */
-import { lstatSync, readdirSync, renameSync, statSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+// fs.promises is read where a tree is removed: node:fs/promises loads on first use, and most
+// runs remove nothing.
+import { lstatSync, promises as fsp, readdirSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 
@@ -73,7 +74,7 @@ export async function removeStaleTemporaries(parent: string): Promise<string[]> 
   for (const name of names) {
     const match = new RegExp(`^${TMP_PREFIX}(\\d+)-`).exec(name);
     if (!match || pidAlive(Number(match[1]))) continue;
-    await rm(path.join(parent, name), { recursive: true, force: true });
+    await fsp.rm(path.join(parent, name), { recursive: true, force: true });
     removed.push(name);
   }
   return removed;
@@ -119,10 +120,10 @@ export async function swapIntoPlace(built: string, target: Target): Promise<{ ke
   }
   let keptGit = false;
   if (exists(path.join(aside, '.git'))) {
-    await rm(path.join(target.dir, '.git'), { recursive: true, force: true });
+    await fsp.rm(path.join(target.dir, '.git'), { recursive: true, force: true });
     renameSync(path.join(aside, '.git'), path.join(target.dir, '.git'));
     keptGit = true;
   }
-  await rm(aside, { recursive: true, force: true });
+  await fsp.rm(aside, { recursive: true, force: true });
   return { keptGit };
 }

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { selfPackage } from '../util/self.js';
 import { NODE_ENGINES, NODE_LTS_MAJOR, versionTable, type Lockfile } from '../versions.js';
-import type { JsonText } from './helpers.js';
+import { JsonText } from './helpers.js';
 import { lockfileData } from './lockfile-text.js';
 
 export const TEMPLATE_NAME = 'service';
@@ -33,19 +33,25 @@ export interface TemplateData extends Answers {
    * JSON made ahead by the build (lockfile-text.ts); templates print it with jsonBlock.
    */
   lockfile: Lockfile | JsonText;
-  /** The JSON Schema of shovel.yml, for editors (.shovel/shovel.schema.json). */
-  shovelSchema: object;
+  /**
+   * The JSON Schema of shovel.yml, for editors (.shovel/shovel.schema.json): the text of
+   * schema/shovel.schema.json, which jsonBlock prints as it is.
+   */
+  shovelSchema: JsonText;
   /** GitHub Actions of the CI workflow, pinned by commit: `uses: <uses> # <version>`. */
   actions: Record<string, { uses: string; version: string }>;
   /** The owning team as a GitHub team slug, for CODEOWNERS. */
   teamSlug: string;
 }
 
-let schema: object | undefined;
+let schema: JsonText | undefined;
 
-/** schema/shovel.schema.json, written by `npm run build` from src/config/schema.ts. */
-function readShovelSchema(): object {
-  schema ??= JSON.parse(readFileSync(path.join(selfPackage().root, 'schema', 'shovel.schema.json'), 'utf8')) as object;
+/**
+ * schema/shovel.schema.json, written by `npm run build` from src/config/schema.ts as
+ * JSON.stringify(schema, null, 2): its text is what printing the parsed object would give.
+ */
+function readShovelSchema(): JsonText {
+  schema ??= new JsonText(readFileSync(path.join(selfPackage().root, 'schema', 'shovel.schema.json'), 'utf8').trimEnd());
   return schema;
 }
 

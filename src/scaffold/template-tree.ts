@@ -7,7 +7,9 @@
  * - a path segment starting with one `_` is written with a `.` instead (`_gitignore`),
  *   because npm drops dotfiles such as .gitignore from published packages.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+// fs.promises, read where it is used: a run from a build renders precompiled trees and never
+// loads node:fs/promises.
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 
 export interface TemplateSource {
@@ -28,7 +30,7 @@ export function outputPath(relative: string): string {
 
 async function listFiles(root: string, dir = root): Promise<string[]> {
   const files: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
+  for (const entry of await fsp.readdir(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) files.push(...(await listFiles(root, full)));
     else if (entry.isFile()) files.push(path.relative(root, full).split(path.sep).join('/'));
@@ -41,7 +43,7 @@ export async function readTemplateTree(root: string): Promise<TemplateSource[]> 
   return Promise.all(
     files.map(async (source) => {
       const full = path.join(root, source);
-      const [contents, info] = await Promise.all([readFile(full), stat(full)]);
+      const [contents, info] = await Promise.all([fsp.readFile(full), fsp.stat(full)]);
       return { source, path: outputPath(source), mode: info.mode & 0o777, contents, template: source.endsWith('.hbs') };
     }),
   );

@@ -45,8 +45,11 @@ function defaultCacheDir(): string {
 /** The directory, made if absent, when it is a directory of this user's that others cannot write to. */
 function usableDir(dir: string): boolean {
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const info = fs.lstatSync(dir);
+    let info = fs.lstatSync(dir, { throwIfNoEntry: false });
+    if (info === undefined) {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      info = fs.lstatSync(dir);
+    }
     if (!info.isDirectory()) return false;
     if (typeof process.getuid !== 'function') return true;
     return info.uid === process.getuid() && (info.mode & 0o022) === 0;
