@@ -3,6 +3,7 @@
  * create-vite generating its vanilla TypeScript template, alternating A/B, wall time from
  * spawn to exit. `node -e 0` runs in the same loop: the floor both pay.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +25,30 @@ async function countFiles(dir) {
     bytes += (await stat(path.join(entry.parentPath ?? entry.path, entry.name))).size;
   }
   return { files, bytes };
+}
+
+const CREATION_ROUNDS = 7;
+
+/**
+ * What the file system alone charges for creating `counts[i]` empty files in a new directory
+ * under `parent`, alternating: the part of a scaffold that grows with the number of files
+ * whatever the tool does.
+ * @param {string} parent @param {number[]} counts @returns {Promise<number[]>} median ms per count
+ */
+async function creationCost(parent, counts) {
+  /** @type {number[][]} */
+  const times = counts.map(() => []);
+  for (let round = 0; round < CREATION_ROUNDS; round += 1) {
+    for (const [i, count] of counts.entries()) {
+      const dir = path.join(parent, `create-${round}-${i}`);
+      const started = performance.now();
+      mkdirSync(dir);
+      for (let f = 0; f < count; f += 1) writeFileSync(path.join(dir, `f${f}`), '');
+      times[i].push(performance.now() - started);
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  return times.map(median);
 }
 
 /** @param {{ runs: number, log: (line: string) => void }} options */
@@ -59,6 +84,7 @@ export async function scaffold({ runs, log }) {
     const a = median(times.shovel);
     const b = median(times.vite);
     const r = ratio(a, b);
+    const creating = await creationCost(parent, [counts.shovel.files, counts.vite.files]);
     return {
       rows: [
         {
@@ -74,6 +100,8 @@ export async function scaffold({ runs, log }) {
       notes: [
         `Scaffold: shovel ${range(times.shovel, ms)}, create-vite ${range(times.vite, ms)}; \`node -e 0\` alone (the floor of both) median ${ms(median(times.node))}.` +
           ` Above that floor: shovel ${ms(a - median(times.node))}, create-vite ${ms(b - median(times.node))}.`,
+        `Creating as many empty files alone, in this process and in the same parent directory (median of ${CREATION_ROUNDS}):` +
+          ` ${counts.shovel.files} files ${ms(creating[0])}, ${counts.vite.files} files ${ms(creating[1])}.`,
       ],
       raw: times,
     };
