@@ -78,19 +78,19 @@ async function firstFailure(checks: readonly Promise<unknown>[]): Promise<void> 
 export async function release(options: ReleaseOptions): Promise<ReleaseRecord> {
   const env = options.env ?? process.env;
   const redactor = Redactor.fromEnv(env);
-  const progress = options.progress ?? new Progress({ stream: redactor.stream(process.stderr) });
-  const firstStep = progress.records.length;
+  // A scope: the record holds the release's steps, not those of work beside it.
+  const progress = options.progress?.scope() ?? new Progress({ stream: redactor.stream(process.stderr) });
   const startedAt = new Date();
   const record = startRecord('release', options.target ?? 'docker', startedAt);
   const ctx: Context = { options, env, progress, redactor, record };
   try {
     await run(ctx, startedAt);
-    finishRecord(record, startedAt, progress.records.slice(firstStep));
+    finishRecord(record, startedAt, progress.records.slice());
     const out = redactor.json(record);
     printRecord(out, options);
     return out;
   } catch (error) {
-    finishRecord(record, startedAt, progress.records.slice(firstStep));
+    finishRecord(record, startedAt, progress.records.slice());
     const redacted = redactor.error(error);
     failRecord(record, redacted);
     printRecord(redactor.json(record), options);

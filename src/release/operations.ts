@@ -37,11 +37,10 @@ export interface RollbackOptions extends CommonOptions {
 
 export async function rollback(options: RollbackOptions): Promise<ReleaseRecord> {
   const { env, redactor } = operationEnv(options);
-  const progress = options.progress ?? new Progress({ stream: redactor.stream(process.stderr) });
-  const firstStep = progress.records.length;
+  const progress = options.progress?.scope() ?? new Progress({ stream: redactor.stream(process.stderr) });
   const started = new Date();
   const record = startRecord('rollback', options.target ?? 'docker', started);
-  const finish = () => finishRecord(record, started, progress.records.slice(firstStep));
+  const finish = () => finishRecord(record, started, progress.records.slice());
   try {
     const { config, target } = await loadTarget(options);
     Object.assign(record, { target, service: config.service.id, appId: appIdOf(config) });

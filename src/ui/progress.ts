@@ -31,26 +31,51 @@ interface Spinner {
   render(): Spinner;
 }
 
-export class Progress {
-  readonly records: StepRecord[] = [];
-  private readonly stream: NodeJS.WritableStream;
-  private readonly interactive: boolean;
-  private readonly c: Colors;
+/** What every scope of one Progress shares: where lines go and how. */
+interface Output {
+  stream: NodeJS.WritableStream;
+  interactive: boolean;
+  c: Colors;
   /** The terminal's one spinner: a step that runs beside it (see step) draws none of its own. */
-  private spinner: Spinner | undefined;
+  spinner: Spinner | undefined;
+}
 
-  constructor(options: ProgressOptions = {}) {
-    this.stream = options.stream ?? process.stderr;
-    this.interactive = options.interactive ?? canRedraw(this.stream);
-    this.c = colors(this.stream);
+export class Progress {
+  /** The steps run through this Progress and through its scopes, in the order they ended. */
+  readonly records: StepRecord[] = [];
+  private readonly out: Output;
+  private readonly parent: Progress | undefined;
+
+  /** With `parent`, a scope of it (see scope()); `options` are then the parent's. */
+  constructor(options: ProgressOptions = {}, parent?: Progress) {
+    this.parent = parent;
+    if (parent) this.out = parent.out;
+    else {
+      const stream = options.stream ?? process.stderr;
+      this.out = { stream, interactive: options.interactive ?? canRedraw(stream), c: colors(stream), spinner: undefined };
+    }
+  }
+
+  /**
+   * The same output, with records of its own: the steps run through the scope alone (they
+   * count in this Progress too). A release keeps its own steps in its record this way, while
+   * another step (the install of a new service) runs beside it on the same terminal.
+   */
+  scope(): Progress {
+    return new Progress({}, this);
+  }
+
+  private record(entry: StepRecord): void {
+    this.records.push(entry);
+    this.parent?.record(entry);
   }
 
   private line(text: string): void {
-    const prefix = this.interactive ? '' : `${this.c.dim(new Date().toISOString())} `;
+    const prefix = this.out.interactive ? '' : `${this.out.c.dim(new Date().toISOString())} `;
     // Above a running spinner, which then draws itself again below the line.
-    this.spinner?.clear();
-    this.stream.write(`${prefix}${text}\n`);
-    this.spinner?.render();
+    this.out.spinner?.clear();
+    this.out.stream.write(`${prefix}${text}\n`);
+    this.out.spinner?.render();
   }
 
   info(text: string): void {
@@ -58,12 +83,12 @@ export class Progress {
   }
 
   warn(text: string): void {
-    this.line(`${this.c.yellow('!')} ${text}`);
+    this.line(`${this.out.c.yellow('!')} ${text}`);
   }
 
   skip(name: string, reason: string): void {
-    this.records.push({ name, status: 'skipped', ms: 0, detail: reason });
-    this.line(`${this.c.dim('-')} ${name} ${this.c.dim(`(skipped: ${reason})`)}`);
+    this.record({ name, status: 'skipped', ms: 0, detail: reason });
+    this.line(`${this.out.c.dim('-')} ${name} ${this.out.c.dim(`(skipped: ${reason})`)}`);
   }
 
   /**
@@ -82,42 +107,42 @@ export class Progress {
     let spinner: Spinner | undefined;
     let timer: NodeJS.Timeout | undefined;
     let detail = '';
-    const label = () => `${name}${detail ? ` ${this.c.dim(`(${detail})`)}` : ''}`;
-    if (this.interactive && !this.spinner) {
+    const label = () => `${name}${detail ? ` ${this.out.c.dim(`(${detail})`)}` : ''}`;
+    if (this.out.interactive && !this.out.spinner) {
       const { default: ora } = await import('ora');
-      spinner = ora({ text: name, stream: this.stream as NodeJS.WriteStream }).start() as unknown as Spinner;
-      this.spinner = spinner;
+      spinner = ora({ text: name, stream: this.out.stream as NodeJS.WriteStream }).start() as unknown as Spinner;
+      this.out.spinner = spinner;
       timer = setInterval(() => {
-        if (spinner) spinner.text = `${label()} ${this.c.dim(elapsed())}`;
+        if (spinner) spinner.text = `${label()} ${this.out.c.dim(elapsed())}`;
       }, 100);
       timer.unref();
-    } else if (!this.interactive) {
+    } else if (!this.out.interactive) {
       this.line(`▶ ${name}`);
     }
     const release = () => {
       if (timer) clearInterval(timer);
-      if (spinner && this.spinner === spinner) this.spinner = undefined;
+      if (spinner && this.out.spinner === spinner) this.out.spinner = undefined;
     };
     const update = (text: string) => {
       if (text === detail) return;
       detail = text;
-      if (!this.interactive) this.line(`  ${name}: ${text}`);
+      if (!this.out.interactive) this.line(`  ${name}: ${text}`);
     };
     try {
       const result = await fn(update);
       const ms = Math.round(nowMs() - started);
-      this.records.push({ name, status: 'ok', ms, ...(detail ? { detail } : {}) });
+      this.record({ name, status: 'ok', ms, ...(detail ? { detail } : {}) });
       release();
-      if (spinner) spinner.succeed(`${name} ${this.c.dim(elapsed())}`);
-      else this.line(`${this.c.green('✔')} ${name} ${this.c.dim(elapsed())}`);
+      if (spinner) spinner.succeed(`${name} ${this.out.c.dim(elapsed())}`);
+      else this.line(`${this.out.c.green('✔')} ${name} ${this.out.c.dim(elapsed())}`);
       return result;
     } catch (error) {
       if (error instanceof StepError) error.attachStep(name);
       const ms = Math.round(nowMs() - started);
-      this.records.push({ name, status: 'failed', ms, detail: error instanceof Error ? error.message : String(error) });
+      this.record({ name, status: 'failed', ms, detail: error instanceof Error ? error.message : String(error) });
       release();
-      if (spinner) spinner.fail(`${name} ${this.c.dim(elapsed())}`);
-      else this.line(`${this.c.red('✖')} ${name} ${this.c.dim(elapsed())}`);
+      if (spinner) spinner.fail(`${name} ${this.out.c.dim(elapsed())}`);
+      else this.line(`${this.out.c.red('✖')} ${name} ${this.out.c.dim(elapsed())}`);
       throw error;
     }
   }

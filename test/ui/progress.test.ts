@@ -106,3 +106,23 @@ describe('Progress.step at the same time as another step', () => {
     expect(text.match(/Install/g)).toHaveLength(1);
   });
 });
+
+describe('Progress.scope', () => {
+  it('records the steps run through it alone, while they still count, with those beside it, in the Progress it came from', async () => {
+    const { progress: p, text } = progress();
+    const release = p.scope();
+    let finishInstall: () => void = () => {};
+    const install = p.step('Install', () => new Promise<void>((resolve) => (finishInstall = resolve)));
+    await release.step('Build', async () => {
+      // The install ends in the middle of the release.
+      finishInstall();
+      await install;
+    });
+    release.skip('Render', 'docker target');
+    await release.step('Deploy', async () => {});
+    expect(release.records.map((r) => r.name)).toEqual(['Build', 'Render', 'Deploy']);
+    expect(p.records.map((r) => r.name)).toEqual(['Install', 'Build', 'Render', 'Deploy']);
+    // One output: every line on the same stream.
+    for (const name of ['Install', 'Build', 'Render', 'Deploy']) expect(text()).toContain(name);
+  });
+});
