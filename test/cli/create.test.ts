@@ -88,8 +88,8 @@ describe('create-shovel (built bin, no TTY)', () => {
     expect(r.stderr).toContain('[git] git init');
     expect(r.stderr).toContain('[release] shovel release');
     // With a first release the install runs beside it, after the first commit.
-    const order = (text: string) => ['[git] git init', '[install] npm ci --no-audit --no-fund', '[release] shovel release'].map((line) => text.indexOf(line));
-    expect(r.stderr).toContain('[install] npm ci --no-audit --no-fund (beside the release)');
+    const order = (text: string) => ['[git] git init', '[install] npm ci --prefer-offline --no-audit --no-fund', '[release] shovel release'].map((line) => text.indexOf(line));
+    expect(r.stderr).toContain('[install] npm ci --prefer-offline --no-audit --no-fund (beside the release)');
     const beside = order(r.stderr);
     expect([...beside].sort((a, b) => a - b)).toEqual(beside);
     // Without one, the install comes before the first commit.
@@ -210,7 +210,7 @@ describe('create-shovel (built bin, no TTY)', () => {
     const r = await createShovel(['svc', '--yes', '--no-git'], { cwd, env: { PATH: bin } });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('Install dependencies (npm ci): npm is not installed or not on PATH.');
-    expect(r.stderr).toContain('command: npm ci --no-audit --no-fund');
+    expect(r.stderr).toContain('command: npm ci --prefer-offline --no-audit --no-fund');
     expect(await readdir(cwd)).toEqual([]);
   });
 

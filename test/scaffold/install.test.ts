@@ -18,7 +18,7 @@ describe('install', () => {
     expect(e.step).toBe(INSTALL_STEP);
     expect(e.code).toBe('SHOVEL_ERR_INSTALL');
     expect(e.message).toBe('npm ci refused the pinned lockfile: is-number@7.0.0 missing from it.');
-    expect(e.command).toBe('npm ci --no-audit --no-fund');
+    expect(e.command).toBe('npm ci --prefer-offline --no-audit --no-fund');
     expect(e.outputTail).toContain('Missing: is-number@7.0.0 from lock file');
     expect(e.outputTail).not.toContain('Usage:');
   }, 60_000);
