@@ -18,13 +18,38 @@ export interface TemplatePackage {
   source: 'installed' | 'cache' | 'npm';
 }
 
-async function versionAt(root: string): Promise<string | undefined> {
+interface Manifest {
+  name?: string;
+  version?: string;
+  bin?: unknown;
+}
+
+/** The package.json at `root`, or why it cannot be read. */
+async function manifestAt(root: string): Promise<Manifest | Error> {
   try {
-    const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as { name?: string; version?: string };
-    return pkg.name === PACKAGE_NAME ? pkg.version : undefined;
-  } catch {
-    return undefined;
+    return JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as Manifest;
+  } catch (error) {
+    return error as Error;
   }
+}
+
+async function versionAt(root: string): Promise<string | undefined> {
+  const pkg = await manifestAt(root);
+  return !(pkg instanceof Error) && pkg.name === PACKAGE_NAME ? pkg.version : undefined;
+}
+
+/** The version's create-shovel bin, where its package.json says it is. */
+export async function createBinOf(pkg: TemplatePackage, step: string): Promise<string> {
+  const manifest = await manifestAt(pkg.root);
+  if (manifest instanceof Error) {
+    throw new StepError('SHOVEL_ERR_TEMPLATE_UNAVAILABLE', step, `create-shovel ${pkg.version} has no readable package.json in ${pkg.root}: ${manifest.message}`);
+  }
+  const { bin } = manifest;
+  const file = typeof bin === 'object' && bin !== null ? (bin as Record<string, unknown>)[PACKAGE_NAME] : undefined;
+  if (typeof file !== 'string') {
+    throw new StepError('SHOVEL_ERR_TEMPLATE_UNAVAILABLE', step, `create-shovel ${pkg.version} in ${pkg.root} names no create-shovel bin in its package.json`);
+  }
+  return path.join(pkg.root, file);
 }
 
 const exists = (file: string) => stat(file).then(() => true, () => false);

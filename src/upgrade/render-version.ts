@@ -6,26 +6,11 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { StepError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import type { AnswersRecord } from '../scaffold/files.js';
 import { failure, run } from '../util/exec.js';
 import { ANSWERS_RECORD } from './record.js';
-import type { TemplatePackage } from './obtain.js';
-
-/** The version's create-shovel bin, where its package.json says it is. */
-async function createBin(pkg: TemplatePackage, step: string): Promise<string> {
-  let bin: unknown;
-  try {
-    bin = (JSON.parse(await readFile(path.join(pkg.root, 'package.json'), 'utf8')) as { bin?: unknown }).bin;
-  } catch (error) {
-    throw new StepError('SHOVEL_ERR_TEMPLATE_UNAVAILABLE', step, `create-shovel ${pkg.version} has no readable package.json in ${pkg.root}: ${(error as Error).message}`);
-  }
-  const file = typeof bin === 'object' && bin !== null ? (bin as Record<string, unknown>)['create-shovel'] : undefined;
-  if (typeof file !== 'string') {
-    throw new StepError('SHOVEL_ERR_TEMPLATE_UNAVAILABLE', step, `create-shovel ${pkg.version} in ${pkg.root} names no create-shovel bin in its package.json`);
-  }
-  return path.join(pkg.root, file);
-}
+import { createBinOf, type TemplatePackage } from './obtain.js';
 
 /** Render into `outDir` (it must not exist yet); returns the answers record the render wrote. */
 export async function renderVersion(
@@ -39,7 +24,7 @@ export async function renderVersion(
   await writeFile(answersFile, `${JSON.stringify(record, null, 2)}\n`);
   const result = await run(
     process.execPath,
-    [await createBin(pkg, step), outDir, '--answers', answersFile, ...(options.inputs ?? []), '--yes', '--no-git', '--no-install'],
+    [await createBinOf(pkg, step), outDir, '--answers', answersFile, ...(options.inputs ?? []), '--yes', '--no-git', '--no-install'],
     { cwd: path.dirname(outDir), env: { CI: 'true', NO_COLOR: '1' }, ...(options.signal ? { signal: options.signal } : {}) },
   );
   // Exit 2: the version refused an input (a flag given after --, or a recorded answer its rules no longer accept).
